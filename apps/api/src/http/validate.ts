@@ -1,0 +1,42 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { HttpError, notFound } from './errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id that is not a UUID can't name anything: 404, like any other unknown id. */
+export function idParam(req: Request, name = 'id', what = 'resource'): string {
+  const v = req.params[name];
+  if (typeof v !== 'string' || !UUID.test(v)) throw notFound(what);
+  return v.toLowerCase();
+}
+
+function issuesOf(err: z.ZodError, where: string) {
+  return err.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
+}
+
+export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  const r = schema.safeParse(req.query);
+  if (!r.success)
+    throw new HttpError(400, 'invalid_query', 'Query parameters are not valid.', issuesOf(r.error, 'query'));
+  return r.data;
+}
+
+export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  if (req.body === undefined && req.headers['content-length'] && !req.is('application/json')) {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  }
+  const r = schema.safeParse(req.body ?? {});
+  if (!r.success) throw new HttpError(400, 'invalid_body', 'Request body is not valid.', issuesOf(r.error, 'body'));
+  return r.data;
+}
+
+/** The `Idempotency-Key` header, if any (1–255 visible ASCII characters). */
+export function idempotencyKeyOf(req: Request): string | null {
+  const v = req.header('idempotency-key');
+  if (v === undefined) return null;
+  if (!/^[\x21-\x7e]{1,255}$/.test(v)) {
+    throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+  }
+  return v;
+}

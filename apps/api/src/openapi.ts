@@ -1,0 +1,184 @@
+import { JOB_STATES, jobKinds } from '@customer-hub/contracts';
+import { DIAGNOSTIC_LIMITS } from '@customer-hub/diagnostics';
+import { type RouteDef, toOpenApiPath } from './http/route';
+
+const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
+const schemaRef = (n: string) => ({ $ref: `#/components/schemas/${n}` });
+
+/** Routes outside /v1's route table: probes, metrics, the dashboard and its sign-in. */
+const opsPaths = {
+  '/healthz': { get: { summary: 'Process is up', security: [], responses: { 200: json({ type: 'object' }, 'Up') } } },
+  '/readyz': {
+    get: {
+      summary: 'Postgres and Redis are reachable',
+      security: [],
+      responses: { 200: json({ type: 'object' }, 'Ready'), 503: { $ref: '#/components/responses/Error' } },
+    },
+  },
+  '/metrics': {
+    get: {
+      summary: 'Prometheus metrics: HTTP, jobs by kind and state, job durations, queue depth (roles admin, ops)',
+      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } },
+    },
+  },
+  '/v1/openapi.json': {
+    get: { summary: 'This document', security: [], responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1') } },
+  },
+  '/admin/login': {
+    get: {
+      summary: 'Sign-in form for the queue dashboard',
+      security: [],
+      responses: { 200: { description: 'HTML form' } },
+    },
+    post: {
+      summary: 'Exchange an API token for a session cookie',
+      security: [],
+      requestBody: {
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: { type: 'object', properties: { token: { type: 'string' } } },
+          },
+        },
+      },
+      responses: { 303: { description: 'Signed in; redirect to the dashboard' }, 401: { description: 'Bad token' } },
+    },
+  },
+  '/admin/logout': {
+    post: { summary: 'End the dashboard session', security: [], responses: { 303: { description: 'Signed out' } } },
+  },
+  '/admin/queues': {
+    get: {
+      summary: 'Bull Board (admins: full; ops: read-only, writes answer 405)',
+      responses: { 200: { description: 'HTML' } },
+    },
+  },
+};
+
+/** The OpenAPI document, made from the route table itself so the two cannot drift apart. */
+export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = structuredClone(opsPaths);
+  for (const r of routes) {
+    const p = `/v1${toOpenApiPath(r.path)}`;
+    paths[p] ??= {};
+    paths[p][r.method] = { ...r.doc, 'x-permission': r.permission };
+  }
+  const jobSchema = {
+    type: 'object',
+    required: ['id', 'kind', 'state', 'progress', 'counts', 'submittedBy', 'createdAt', 'files'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      kind: { type: 'string', enum: jobKinds },
+      state: { type: 'string', enum: JOB_STATES },
+      progress: {
+        type: 'object',
+        properties: { processed: { type: 'integer' }, total: { type: ['integer', 'null'] } },
+      },
+      counts: { type: 'object', additionalProperties: { type: 'integer' } },
+      submittedBy: { type: 'string', format: 'uuid' },
+      attempts: { type: 'integer' },
+      cancelRequested: { type: 'boolean' },
+      createdAt: { type: 'string', format: 'date-time' },
+      startedAt: { type: ['string', 'null'], format: 'date-time' },
+      finishedAt: { type: ['string', 'null'], format: 'date-time' },
+      error: schemaRef('ErrorBody'),
+      files: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            url: { type: 'string' },
+            contentType: { type: 'string' },
+            bytes: { type: 'integer' },
+            expiresAt: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
+      },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Customer Hub API',
+      version: '0.1.0',
+      description:
+        'Bulk jobs on B2B customer data. Every bulk request answers 202 { jobId }; poll GET /v1/jobs/{id}. ' +
+        "Errors are { error: { code, message, details? } }. A /v1 call of another account's resource gets 404.",
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        session: { type: 'apiKey', in: 'cookie', name: 'hub_session' },
+      },
+      schemas: {
+        ErrorBody: {
+          type: 'object',
+          required: ['code', 'message'],
+          properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+        },
+        Job: jobSchema,
+        DiagnosticParams: {
+          type: 'object',
+          properties: {
+            steps: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxSteps, default: 10 },
+            stepMs: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxStepMs, default: 0 },
+            failAttempts: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxFailAttempts, default: 0 },
+          },
+        },
+        ExportRequest: {
+          type: 'object',
+          required: ['kind'],
+          properties: {
+            kind: { type: 'string', enum: ['products'] },
+            format: { type: 'string', enum: ['csv'] },
+            customerRef: { type: 'string', description: "Only products in this customer's published purchase history" },
+            bom: { type: 'boolean', description: 'Start the file with a UTF-8 byte-order mark (for Excel)' },
+          },
+        },
+        NewToken: {
+          type: 'object',
+          required: ['userId', 'name'],
+          properties: {
+            userId: { type: 'string', format: 'uuid' },
+            name: { type: 'string' },
+            expiresInDays: { type: 'integer' },
+          },
+        },
+      },
+      responses: {
+        Error: json({ type: 'object', properties: { error: schemaRef('ErrorBody') } }, 'Error'),
+        Job: json(schemaRef('Job'), 'The job'),
+        JobList: json(
+          {
+            type: 'object',
+            properties: { items: { type: 'array', items: schemaRef('Job') }, nextCursor: { type: ['string', 'null'] } },
+          },
+          'A page of jobs',
+        ),
+        Accepted: json(
+          {
+            type: 'object',
+            required: ['jobId'],
+            properties: { jobId: { type: 'string', format: 'uuid' }, job: schemaRef('Job') },
+          },
+          'Job accepted',
+        ),
+        Me: json({ type: 'object' }, 'The caller'),
+        TokenList: json(
+          { type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } },
+          'Tokens',
+        ),
+        IssuedToken: json(
+          {
+            type: 'object',
+            properties: { id: { type: 'string' }, token: { type: 'string' }, prefix: { type: 'string' } },
+          },
+          'The new token (shown once)',
+        ),
+      },
+    },
+  };
+}

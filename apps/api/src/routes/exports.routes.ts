@@ -1,0 +1,62 @@
+import { CustomerEntity, scoped } from '@customer-hub/db';
+import { z } from 'zod';
+import { principalOf } from '../auth/authenticate';
+import { acceptJob } from '../http/accept-job';
+import { HttpError } from '../http/errors';
+import { defineRoutes } from '../http/route';
+import { parseBody } from '../http/validate';
+
+const ref = (name: string) => ({ $ref: `#/components/${name}` });
+
+const exportBody = z.object({
+  kind: z.literal('products'),
+  format: z.literal('csv').default('csv'),
+  customerRef: z.string().trim().min(1).max(64).optional(),
+  bom: z.boolean().default(false),
+});
+
+export const exportRoutes = defineRoutes([
+  {
+    method: 'post',
+    path: '/exports',
+    permission: 'exports:create',
+    doc: {
+      summary: "Export product data as CSV (all products, or those in one customer's purchase history)",
+      requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ExportRequest' } } } },
+      responses: { 202: ref('responses/Accepted'), 400: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const body = parseBody(exportBody, req);
+      await acceptJob(req, res, deps, 'export', {
+        what: 'products',
+        bom: body.bom,
+        ...(body.customerRef ? { customerRef: body.customerRef } : {}),
+      });
+    },
+  },
+  {
+    method: 'post',
+    path: '/me/exports',
+    permission: 'me:exports',
+    doc: {
+      summary: 'A customer exports the product data of their own purchase history',
+      requestBody: {
+        content: { 'application/json': { schema: { type: 'object', properties: { bom: { type: 'boolean' } } } } },
+      },
+      responses: { 202: ref('responses/Accepted') },
+    },
+    async handler(req, res, deps) {
+      const p = principalOf(req);
+      const body = parseBody(z.object({ bom: z.boolean().default(false) }), req);
+      const customer = p.customerId
+        ? await scoped(deps.ds.manager, p.accountId).repo(CustomerEntity).findOneBy({ id: p.customerId })
+        : null;
+      if (!customer || customer.deletedAt) throw new HttpError(403, 'forbidden', 'This login has no customer record.');
+      await acceptJob(req, res, deps, 'export', {
+        what: 'products',
+        bom: body.bom,
+        customerRef: customer.customerNumber,
+      });
+    },
+  },
+]);

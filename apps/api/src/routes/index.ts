@@ -1,0 +1,17 @@
+import type { RouteDef } from '../http/route';
+import { diagnosticRoutes } from './diagnostics.routes';
+import { exportRoutes } from './exports.routes';
+import { jobRoutes } from './jobs.routes';
+import { meRoutes } from './me.routes';
+import { productRoutes } from './products.routes';
+import { purchaseHistoryRoutes } from './purchase-histories.routes';
+
+/** Every /v1 route; the OpenAPI document is made from this list. */
+export const v1Routes: RouteDef[] = [
+  ...meRoutes,
+  ...jobRoutes,
+  ...diagnosticRoutes,
+  ...purchaseHistoryRoutes,
+  ...productRoutes,
+  ...exportRoutes,
+];

@@ -1,0 +1,88 @@
+import { issueToken, revokeToken } from '@customer-hub/accounts';
+import { isRole } from '@customer-hub/contracts';
+import { ApiTokenEntity, scoped, UserEntity } from '@customer-hub/db';
+import { z } from 'zod';
+import { principalOf } from '../auth/authenticate';
+import { HttpError, notFound } from '../http/errors';
+import { defineRoutes } from '../http/route';
+import { idParam, parseBody } from '../http/validate';
+
+const ref = (name: string) => ({ $ref: `#/components/${name}` });
+
+const newToken = z.object({
+  userId: z.string().uuid(),
+  name: z.string().trim().min(1).max(100),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+
+export const meRoutes = defineRoutes([
+  {
+    method: 'get',
+    path: '/me',
+    permission: 'me:read',
+    doc: { summary: 'Who the caller is', responses: { 200: ref('responses/Me') } },
+    async handler(req, res) {
+      const p = principalOf(req);
+      res.json({ userId: p.userId, email: p.email, role: p.role, account: { id: p.accountId, slug: p.accountSlug } });
+    },
+  },
+  {
+    method: 'get',
+    path: '/tokens',
+    permission: 'tokens:manage',
+    doc: { summary: "The account's API tokens (never the secrets)", responses: { 200: ref('responses/TokenList') } },
+    async handler(req, res, deps) {
+      const p = principalOf(req);
+      const rows = await scoped(deps.ds.manager, p.accountId)
+        .repo(ApiTokenEntity)
+        .find({ order: { createdAt: 'DESC' } });
+      res.json({
+        items: rows.map((t) => ({
+          id: t.id,
+          userId: t.userId,
+          name: t.name,
+          prefix: t.prefix,
+          createdAt: t.createdAt,
+          lastUsedAt: t.lastUsedAt,
+          expiresAt: t.expiresAt,
+          revokedAt: t.revokedAt,
+        })),
+      });
+    },
+  },
+  {
+    method: 'post',
+    path: '/tokens',
+    permission: 'tokens:manage',
+    doc: {
+      summary: 'Issue a token for a user of the account; the token is in this answer only',
+      requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/NewToken' } } } },
+      responses: { 201: ref('responses/IssuedToken'), 400: ref('responses/Error'), 404: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const p = principalOf(req);
+      const body = parseBody(newToken, req);
+      const user = await scoped(deps.ds.manager, p.accountId).repo(UserEntity).findOneBy({ id: body.userId });
+      if (!user || user.disabledAt) throw notFound('user');
+      if (!isRole(user.role)) throw new HttpError(409, 'conflict', 'user has no valid role');
+      const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
+      const issued = await issueToken(deps.ds.manager, user, body.name, expiresAt);
+      res.status(201).json({ id: issued.record.id, token: issued.token, prefix: issued.record.prefix, expiresAt });
+    },
+  },
+  {
+    method: 'delete',
+    path: '/tokens/:id',
+    permission: 'tokens:manage',
+    doc: {
+      summary: 'Revoke a token at once',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      responses: { 204: { description: 'Revoked' }, 404: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const p = principalOf(req);
+      if (!(await revokeToken(deps.ds, p.accountId, idParam(req, 'id', 'token')))) throw notFound('token');
+      res.status(204).end();
+    },
+  },
+]);

@@ -1,0 +1,73 @@
+import { getProduct, listProducts } from '@customer-hub/catalogue';
+import { z } from 'zod';
+import { principalOf } from '../auth/authenticate';
+import { acceptJob } from '../http/accept-job';
+import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
+import { notFound } from '../http/errors';
+import { defineRoutes } from '../http/route';
+import { parseQuery } from '../http/validate';
+
+const ref = (name: string) => ({ $ref: `#/components/${name}` });
+const json = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
+
+const listQuery = z.object({
+  search: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(64).optional(),
+});
+
+export const productRoutes = defineRoutes([
+  {
+    method: 'post',
+    path: '/imports/products',
+    permission: 'products:write',
+    doc: csvUploadDoc(
+      'Import the product catalogue (upsert by product code)',
+      'Body: a CSV with a header row. The product code and name columns are found by name (code/sku, ' +
+        'name/description) or else are columns 1 and 2; every further column is product data, kept under its ' +
+        'header name in file order.',
+    ),
+    async handler(req, res, deps) {
+      const params = await receiveCsvUpload(req, deps, principalOf(req).accountId, 'products');
+      await acceptJob(req, res, deps, 'product-import', params, params.inputFile);
+    },
+  },
+  {
+    method: 'get',
+    path: '/products',
+    permission: 'products:read',
+    doc: {
+      summary: 'Products by code, with a code or name prefix search',
+      parameters: [
+        { name: 'search', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 500 } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: { 200: json('A page of products') },
+    },
+    async handler(req, res, deps) {
+      const q = parseQuery(listQuery, req);
+      res.json(
+        await listProducts(deps.ds, principalOf(req).accountId, { search: q.search, after: q.cursor, limit: q.limit }),
+      );
+    },
+  },
+  {
+    method: 'get',
+    path: '/products/:code',
+    permission: 'products:read',
+    doc: {
+      summary: 'One product and its data',
+      parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { 200: json('The product'), 404: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const product = await getProduct(deps.ds, principalOf(req).accountId, String(req.params.code));
+      if (!product) throw notFound('product');
+      res.json(product);
+    },
+  },
+]);

@@ -1,0 +1,2 @@
+export { processors } from './processors';
+export { startWorkers, type WorkerRuntime } from './worker-runtime';

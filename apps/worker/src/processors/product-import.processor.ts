@@ -1,0 +1,4 @@
+import { importProducts } from '@customer-hub/catalogue';
+import { defineProcessor } from '@customer-hub/queue';
+
+export const productImportProcessor = defineProcessor('product-import', importProducts);

@@ -1,0 +1,4 @@
+import { loadPurchaseHistory } from '@customer-hub/purchase-history';
+import { defineProcessor } from '@customer-hub/queue';
+
+export const purchaseHistoryProcessor = defineProcessor('purchase-history', loadPurchaseHistory);

@@ -1,0 +1,3 @@
+export * from './accounts.service';
+export * from './authenticate';
+export { hashSecret } from './secrets';

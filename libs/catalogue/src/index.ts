@@ -1,0 +1,2 @@
+export * from './product-import.service';
+export * from './products';

@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DecodeError, type Encoding } from './decode';
+import { readCsv } from './read-csv';
+import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
+import { type CsvItem, CsvSplitter, isLineError } from './splitter';
+
+const FIX = path.resolve(__dirname, '../fixtures');
+const bytes = (name: string) => fs.readFileSync(path.join(FIX, name));
+
+async function read(input: Buffer | string, encoding: Encoding = 'utf-8', delimiter: ',' | ';' | '\t' | '|' = ',') {
+  const out: CsvItem[] = [];
+  for await (const item of readCsv(Readable.from([Buffer.from(input)]), { encoding, delimiter })) out.push(item);
+  return out;
+}
+const fieldsOf = (items: CsvItem[]) => items.map((i) => (isLineError(i) ? i : i.fields));
+
+describe('readCsv on csv-spectrum', () => {
+  const names = fs
+    .readdirSync(path.join(FIX, 'csv-spectrum'))
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => f.replace(/\.csv$/, ''))
+    // Its expected JSON names another phone number than its CSV, and its bare quotes inside an unquoted field
+    // are what we reject as broken quoting (tested below).
+    .filter((n) => n !== 'location_coordinates');
+
+  it.each(names)('%s reads as the suite expects', async (name) => {
+    const raw = bytes(`csv-spectrum/${name}.csv`);
+    const items = await read(raw, sniffEncoding(raw));
+    const parsed = JSON.parse(bytes(`csv-spectrum/${name}.json`).toString('utf8')) as Record<string, string>[];
+    const expected = Array.isArray(parsed) ? parsed : [parsed];
+    const [header, ...rows] = items.map((i) => (isLineError(i) ? [] : i.fields));
+    const objects = rows.map((r) => Object.fromEntries(header!.map((h, k) => [h, r[k] ?? ''])));
+    // We trim values, as the product promises; the suite keeps outer spaces.
+    const trimmed = expected.map((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.trim(), v.trim()])));
+    expect(objects).toEqual(trimmed);
+  });
+});
+
+describe('readCsv line handling', () => {
+  it('numbers each record by the line it starts on, across quoted line breaks and blank lines', async () => {
+    const items = await read('a,b\r\n\r\n"multi\r\nline",x\r\nc,d\r\n');
+    expect(items).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      { line: 3, fields: ['multi\r\nline', 'x'] },
+      { line: 5, fields: ['c', 'd'] },
+    ]);
+  });
+
+  it('reads CR-only line ends (classic Mac)', async () => {
+    expect(fieldsOf(await read(bytes('csvkit/mac_newlines.csv')))).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '2', '3'],
+      ['Once upon\ra time', '5', '6'],
+    ]);
+  });
+
+  it('keeps ragged rows as they are', async () => {
+    expect(fieldsOf(await read(bytes('csvkit/bad.csv')))[1]).toEqual(['1', '27', '', "I'm too long!"]);
+  });
+
+  it('reports broken quoting with its line and goes on', async () => {
+    const items = await read('ref,code\nA,"unclosed\nB,2\nbad"q,3\n');
+    expect(items[0]).toEqual({ line: 1, fields: ['ref', 'code'] });
+    expect(items.slice(1).some((i) => isLineError(i) && /broken quoting/.test(i.error))).toBe(true);
+  });
+
+  it('rejects a bare quote inside an unquoted field (csv-spectrum location_coordinates)', async () => {
+    const items = await read(bytes('csv-spectrum/location_coordinates.csv'));
+    expect(items[0]).toEqual({
+      line: 1,
+      fields: ['Contact Phone Number', 'Location Coordinates', 'Cities', 'Counties'],
+    });
+    expect(items[1]).toEqual({ line: 2, error: expect.stringMatching(/^broken quoting/) });
+  });
+
+  it('trims values', async () => {
+    expect(fieldsOf(await read('  a , "b"  \n'))).toEqual([['a', 'b']]);
+  });
+});
+
+describe('encodings', () => {
+  it.each([
+    ['csvkit/test_utf16_little.csv', 'utf-16le'],
+    ['csvkit/test_utf16_big.csv', 'utf-16be'],
+    ['csvkit/test_utf8_bom.csv', 'utf-8'],
+  ] as const)('%s is recognised by its byte-order mark and read', async (file, encoding) => {
+    const first =
+      fs.readFileSync(path.join(FIX, 'csvkit/test_utf8_bom.csv'), 'utf8') && file.includes('bom')
+        ? ['foo', 'bar', 'baz']
+        : ['a', 'b', 'c'];
+    const b = bytes(file);
+    expect(sniffEncoding(b.subarray(0, 4096))).toBe(encoding);
+    const rows = fieldsOf(await read(b, encoding));
+    expect(rows[0]).toEqual(first);
+    expect(JSON.stringify(rows)).not.toContain('\uFEFF');
+  });
+
+  it('takes a sample that is not UTF-8 for Windows-1252 and reads it so', async () => {
+    const b = bytes('csvkit/test_latin1.csv');
+    expect(sniffEncoding(b)).toBe('windows-1252');
+    expect(fieldsOf(await read(b, 'windows-1252')).at(-1)).toEqual(['4', '5', '©']);
+  });
+
+  it('fails on bytes that are not valid in the declared encoding, naming line and byte', async () => {
+    const err = await read(Buffer.concat([Buffer.from('a,b\nc,d\ne,'), Buffer.from([0xa9]), Buffer.from('\n')])).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(DecodeError);
+    expect(err.message).toBe(
+      "The upload can't be read as utf-8: line 3: bytes 0xA9 0x0A (at byte 10) are not valid utf-8; if the file was saved by Excel or an older system, send it with encoding=windows-1252.",
+    );
+  });
+});
+
+describe('sniffing', () => {
+  it.each([
+    ['a;b;c\n1;2;3\n', ';'],
+    ['a\tb\n1\t2\n', '\t'],
+    ['a|b\n1|2\n', '|'],
+    ['a,b\n"x;y",2\n', ','],
+    ['single\ncolumn\n', ','],
+  ])('finds the delimiter of %j', (sample, d) => {
+    expect(sniffDelimiter(sample)).toBe(d);
+  });
+
+  it('reads the semicolon fixture', () => {
+    expect(sniffDelimiter(bytes('csvkit/sniff_limit.csv').toString('utf8'))).toBe(';');
+  });
+
+  it('refuses binary and empty files', () => {
+    expect(() => assertTextual(bytes('csvkit/null_byte.csv'), 'utf-8')).toThrow(NotCsvError);
+    expect(() => assertTextual(Buffer.alloc(0), 'utf-8')).toThrow('the file is empty');
+    expect(() => assertTextual(Buffer.from([0xef, 0xbb, 0xbf]), 'utf-8')).toThrow('the file is empty');
+  });
+});
+
+describe('CsvSplitter across chunk boundaries', () => {
+  const samples = [
+    'a,b\r\n"x\r\ny","q""uote"\r\n\r\nlast,row',
+    'a;b\r1;"2;3"\r4;5\r',
+    ' a , "b" ,c\n"unclosed,x\nok,1\nbad"q,2\nafter,3\n"x"y,4\nend,5',
+    'trailing,comma,\n,,\n"",""\n',
+  ];
+  const split = (text: string, sizes: number[], delimiter = ',') => {
+    const s = new CsvSplitter(delimiter);
+    const out: CsvItem[] = [];
+    let at = 0;
+    let k = 0;
+    while (at < text.length) {
+      const size = sizes[k++ % sizes.length]!;
+      s.push(text.slice(at, at + size), false, out);
+      at += size;
+    }
+    s.push('', true, out);
+    return out;
+  };
+
+  it.each(samples)('gives the same records whatever the chunking: %j', (text) => {
+    const d = text.startsWith('a;') ? ';' : ',';
+    const whole = split(text, [text.length], d);
+    for (const sizes of [[1], [2], [3, 1], [5, 7, 1], [64]]) expect(split(text, sizes, d)).toEqual(whole);
+  });
+
+  it('reports each kind of broken quoting on its own line and resumes', () => {
+    const out = split(' a , "b" ,c\nok,1\nbad"q,2\nafter,3\n"x"y,4\nend,5\n"never closed,6\n', [1000]);
+    expect(out).toEqual([
+      { line: 1, fields: ['a', 'b', 'c'] },
+      { line: 2, fields: ['ok', '1'] },
+      { line: 3, error: expect.stringMatching(/^broken quoting: a quote inside an unquoted field/) },
+      { line: 4, fields: ['after', '3'] },
+      { line: 5, error: expect.stringMatching(/^broken quoting: text after a closing quote/) },
+      { line: 6, fields: ['end', '5'] },
+      { line: 7, error: 'broken quoting: a quoted field is never closed' },
+    ]);
+  });
+
+  it('keeps empty fields, including a trailing one', () => {
+    expect(split('a,,c,\n"",x\n', [1000])).toEqual([
+      { line: 1, fields: ['a', '', 'c', ''] },
+      { line: 2, fields: ['', 'x'] },
+    ]);
+  });
+});

@@ -1,0 +1,77 @@
+import { TextDecoder } from 'node:util';
+import { bomOf, type Encoding } from './decode';
+
+export const DELIMITERS = [',', ';', '\t', '|'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+/** Why a file can't be read as CSV at all (fails the whole job at once). */
+export class NotCsvError extends Error {
+  override name = 'NotCsvError';
+  /** Bad input for a whole job: the worker fails it at once, without retries. */
+  readonly badInput = true;
+  constructor(readonly reason: string) {
+    super(`The upload is not a CSV file: ${reason}.`);
+  }
+}
+
+/** Is this a valid UTF-8 prefix (a character cut at the very end is allowed)? */
+function looksUtf8(head: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Encoding from a byte-order mark, else UTF-8 if the sample is valid UTF-8, else Windows-1252. */
+export function sniffEncoding(head: Uint8Array): Encoding {
+  const bom = bomOf(head);
+  if (bom) return bom.encoding;
+  return looksUtf8(head) ? 'utf-8' : 'windows-1252';
+}
+
+/** Refuses what is plainly not a text table: empty, or binary (NUL bytes where text has none). */
+export function assertTextual(head: Uint8Array, encoding: Encoding): void {
+  if (head.length === 0 || (head.length <= 3 && bomOf(head))) throw new NotCsvError('the file is empty');
+  if (encoding.startsWith('utf-16')) return;
+  const nul = head.indexOf(0);
+  if (nul !== -1) {
+    throw new NotCsvError(
+      `the file is not a CSV text file: it holds binary data (a NUL byte at byte ${nul}); ` +
+        'export it from your spreadsheet as CSV',
+    );
+  }
+}
+
+/** Splits the first lines of a sample, ignoring delimiters inside quotes. */
+function countOutsideQuotes(line: string, d: string): number {
+  let n = 0;
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === d && !quoted) n++;
+  }
+  return n;
+}
+
+/** The delimiter that splits the first lines most consistently (`,` when none does). */
+export function sniffDelimiter(sample: string): Delimiter {
+  const lines = sample
+    .split(/\r\n|\n|\r/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 20);
+  if (lines.length > 1 && !/\r\n|\n|\r/.test(sample.slice(sample.lastIndexOf(lines.at(-1)!)))) lines.pop();
+  let best: Delimiter = ',';
+  let bestScore = 0;
+  for (const d of DELIMITERS) {
+    const counts = lines.map((l) => countOutsideQuotes(l, d));
+    const min = Math.min(...counts);
+    const score = min > 0 ? min * 10 + counts.filter((c) => c === counts[0]).length : 0;
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,55 @@
+import type { JobCounts, JobFile, JobKind, JobState } from '@customer-hub/contracts';
+import { EntitySchema } from 'typeorm';
+
+export interface JobError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** The durable record of a bulk job. Postgres is the source of truth; Redis only carries `{ jobRunId }`. */
+export interface JobRun {
+  id: string;
+  accountId: string;
+  kind: JobKind;
+  state: JobState;
+  params: Record<string, unknown>;
+  counts: JobCounts;
+  progressProcessed: number;
+  progressTotal: number | null;
+  submittedBy: string;
+  idempotencyKey: string | null;
+  attempts: number;
+  cancelRequestedAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: JobError | null;
+  files: JobFile[];
+}
+
+const bigintAsNumber = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+
+export const JobRunEntity = new EntitySchema<JobRun>({
+  name: 'JobRun',
+  tableName: 'job_runs',
+  columns: {
+    id: { type: 'uuid', primary: true, generated: 'uuid' },
+    accountId: { name: 'account_id', type: 'uuid' },
+    kind: { type: 'text' },
+    state: { type: 'text' },
+    params: { type: 'jsonb' },
+    counts: { type: 'jsonb' },
+    progressProcessed: { name: 'progress_processed', type: 'bigint', transformer: bigintAsNumber },
+    progressTotal: { name: 'progress_total', type: 'bigint', nullable: true, transformer: bigintAsNumber },
+    submittedBy: { name: 'submitted_by', type: 'uuid' },
+    idempotencyKey: { name: 'idempotency_key', type: 'text', nullable: true },
+    attempts: { type: 'int' },
+    cancelRequestedAt: { name: 'cancel_requested_at', type: 'timestamptz', nullable: true },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
+    finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },
+    error: { type: 'jsonb', nullable: true },
+    files: { type: 'jsonb' },
+  },
+});

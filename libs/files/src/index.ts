@@ -1,0 +1,2 @@
+export * from './file-store';
+export { LocalFileStore } from './local-file-store';

@@ -1,0 +1,47 @@
+import { DistinctValues, DuplicateSpotter, fnv1a } from './duplicates';
+
+const add = (s: DuplicateSpotter, ref: string, code: string) => s.add(ref, code, fnv1a(ref), fnv1a(code));
+
+describe('DuplicateSpotter', () => {
+  it('catches every repeated pair (no false negatives) with few false alarms', () => {
+    const s = new DuplicateSpotter(200_000);
+    const pair = (i: number) => [`C${i % 40_000}`, `P${(i * 7) % 50_000}`] as const;
+    for (let i = 0; i < 200_000; i++) add(s, ...pair(i));
+    const repeated = new Set<string>();
+    for (let i = 0; i < 200_000; i += 97) {
+      expect(add(s, ...pair(i))).toBe(true);
+      repeated.add(pair(i).join('\t'));
+    }
+    for (const r of repeated) expect(s.suspects.has(r)).toBe(true);
+    expect(s.suspects.size).toBeLessThan(repeated.size + 200_000 * 0.05);
+  });
+
+  it('gives up, and says so, when a file is mostly duplicates', () => {
+    const s = new DuplicateSpotter(1_000, 10);
+    for (let i = 0; i < 100; i++) {
+      add(s, `C${i}`, 'P');
+      add(s, `C${i}`, 'P');
+    }
+    expect(s.overflow).toBe(true);
+    expect(s.suspects.size).toBe(0);
+  });
+});
+
+describe('DistinctValues', () => {
+  it('keeps each value once, even when two values share a hash', () => {
+    const d = new DistinctValues();
+    for (const v of ['a', 'b', 'a', 'c', 'b']) d.add(v, fnv1a(v));
+    d.add('x', 7);
+    d.add('y', 7);
+    d.add('x', 7);
+    expect([...d.values()].sort()).toEqual(['a', 'b', 'c', 'x', 'y']);
+    expect(d.size).toBe(5);
+  });
+
+  it('gives up past its limit', () => {
+    const d = new DistinctValues(3);
+    for (const v of ['a', 'b', 'c', 'd']) d.add(v, fnv1a(v));
+    expect(d.overflow).toBe(true);
+    expect([...d.values()]).toEqual([]);
+  });
+});

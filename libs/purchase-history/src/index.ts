@@ -1,0 +1,2 @@
+export * from './load.service';
+export * from './versions';

@@ -1,0 +1,95 @@
+import type { Config } from '@customer-hub/config';
+import type { JobCounts, JobData, JobFile, JobKind, JobParams } from '@customer-hub/contracts';
+import type { DataSource, EntityManager, JobRun } from '@customer-hub/db';
+import type { FileStore, StoredFile } from '@customer-hub/files';
+import type { Logger } from '@customer-hub/logging';
+import { type Job, UnrecoverableError } from 'bullmq';
+
+/** The job was cancelled by a user; it stops at a checkpoint and changes nothing visible. */
+export class JobCancelledError extends Error {
+  override name = 'JobCancelledError';
+}
+
+/**
+ * Bad input for the whole job (not CSV, too many rejected rows…): fails at once, without retries, and keeps the
+ * reports that explain it (e.g. errors.csv) downloadable.
+ */
+export class JobInputError extends UnrecoverableError {
+  override name = 'JobInputError';
+  constructor(
+    message: string,
+    readonly files: JobFile[] = [],
+    readonly counts: JobCounts = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Is this bad input for the whole job (fail at once, no retry)? An UnrecoverableError, or any error marked
+ * `badInput: true` — how libraries that know nothing of queues (the CSV reader, say) say so.
+ */
+export const isBadInput = (err: unknown): boolean =>
+  err instanceof UnrecoverableError ||
+  (typeof err === 'object' && err !== null && (err as { badInput?: unknown }).badInput === true);
+
+/** The worker is shutting down past its deadline; the job goes back to the queue for another worker. */
+export class JobInterruptedError extends Error {
+  override name = 'JobInterruptedError';
+}
+
+export interface JobDeps {
+  config: Config;
+  ds: DataSource;
+  files: FileStore;
+  logger: Logger;
+}
+
+/** What a processor gets: the job's stored record and typed params, and the means to report and stop. */
+export interface JobContext<K extends JobKind> extends JobDeps {
+  run: JobRun;
+  params: JobParams[K];
+  job: Job<JobData>;
+  /** 1 on the first delivery; counts every attempt, including ones interrupted by a crash. */
+  attempt: number;
+  /** Aborted when the worker must give the job up (shutdown deadline). */
+  signal: AbortSignal;
+  /** Records progress; throttled, so call it as often as convenient. */
+  progress(processed: number, total?: number | null): Promise<void>;
+  /** Throws {@link JobCancelledError} or {@link JobInterruptedError} when the job must stop here. */
+  checkpoint(): Promise<void>;
+}
+
+/**
+ * What a processor returns. `commit` runs in the same transaction that marks the job finished, with the
+ * job_run row locked: it happens once, however often the job is delivered, and never after a cancel.
+ */
+export interface JobOutcome {
+  counts?: JobCounts;
+  files?: JobFile[];
+  /** `awaiting_commit` for two-phase jobs that stop after validation. */
+  state?: 'succeeded' | 'awaiting_commit';
+  commit?: (manager: EntityManager) => Promise<void>;
+  /** Best-effort housekeeping once the job is settled (e.g. dropping old versions). */
+  afterCommit?: () => Promise<void>;
+}
+
+export type Processor<K extends JobKind> = (ctx: JobContext<K>) => Promise<JobOutcome>;
+
+export interface ProcessorDefinition<K extends JobKind = JobKind> {
+  kind: K;
+  process: Processor<K>;
+}
+
+/** Ties a processor to its kind so that its context is typed by that kind's params. */
+export const defineProcessor = <K extends JobKind>(kind: K, process: Processor<K>): ProcessorDefinition =>
+  ({ kind, process }) as unknown as ProcessorDefinition;
+
+/** A stored file as one of a job's downloadable outputs, named `name` at `GET /v1/jobs/:id/files/:name`. */
+export const jobFile = (name: string, stored: StoredFile): JobFile => ({
+  name,
+  key: stored.key,
+  contentType: stored.contentType,
+  bytes: stored.bytes,
+  expiresAt: stored.expiresAt?.toISOString() ?? null,
+});

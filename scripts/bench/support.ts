@@ -1,0 +1,175 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createAccount } from '@customer-hub/accounts';
+import { loadConfig } from '@customer-hub/config';
+import { createDataSource, type DataSource, ensureDatabase, runMigrations } from '@customer-hub/db';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+/** Peak resident memory of a process so far (VmHWM), in MB. */
+export const peakRssMb = (pid: number) =>
+  Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export interface BenchWorld {
+  env: Record<string, string>;
+  ds: DataSource;
+  token: string;
+  accountId: string;
+  databaseUrl: string;
+  api: ChildProcess;
+  worker: ChildProcess;
+  port: number;
+  /** Runs SQL through psql, as an operator would (the baseline side of each benchmark). */
+  psql(sql: string): void;
+  close(): Promise<void>;
+}
+
+function start(entry: string, env: Record<string, string>): Promise<ChildProcess> {
+  const profile =
+    process.env.BENCH_PROFILE && entry.includes('worker') ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = entry.includes('api') ? 'API listening' : 'workers started';
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes(ready)) resolve(child);
+      // Phase timings of the worker, for reading alongside the totals.
+      for (const line of String(d).split('\n')) {
+        const m = /"phase":"(\w+)","ms":([\d.]+)/.exec(line);
+        if (m) console.log(`  worker phase ${m[1]!.padEnd(10)} ${(Number(m[2]) / 1000).toFixed(2)} s`);
+      }
+      if (out.length > 100_000) out = out.slice(-1000);
+    });
+    child.once('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
+  });
+}
+
+/** A throwaway database, file store and queue prefix, with an API and a worker process on them. */
+export async function benchWorld(name: string): Promise<BenchWorld> {
+  const base = loadConfig();
+  const dbName = `hub_bench_${name}_${process.pid}`;
+  const dbUrl = new URL(base.database.url);
+  dbUrl.pathname = `/${dbName}`;
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const env = {
+    DATABASE_URL: dbUrl.toString(),
+    FILE_STORE_DIR: files,
+    QUEUE_PREFIX: `bench${process.pid}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    JOB_PROGRESS_INTERVAL_MS: '1000',
+  };
+  await ensureDatabase(env.DATABASE_URL);
+  const ds = await createDataSource(loadConfig(env)).initialize();
+  await runMigrations(ds);
+  const { token, account } = await createAccount(ds, { name: `Bench ${name}`, adminEmail: 'bench@bench.test' });
+  const api = await start('apps/api/src/main.ts', env);
+  const worker = await start('apps/worker/src/main.ts', env);
+  return {
+    env,
+    ds,
+    token: token.token,
+    accountId: account.id,
+    databaseUrl: env.DATABASE_URL,
+    api,
+    worker,
+    port,
+    psql: (sql) =>
+      execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', env.DATABASE_URL, '-c', sql], { stdio: 'inherit' }),
+    async close() {
+      api.kill('SIGTERM');
+      worker.kill('SIGTERM');
+      await Promise.all(
+        [api, worker].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+      );
+      await ds.destroy();
+      const admin = createDataSource(loadConfig({ DATABASE_URL: base.database.url.replace(/\/[^/]*$/, '/postgres') }));
+      await admin.initialize();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.destroy();
+      fs.rmSync(files, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls a job until it finishes; samples both processes' peak memory meanwhile. */
+export async function waitForJobDone(w: BenchWorld, jobId: string) {
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${w.port}/v1/jobs/${jobId}`, {
+      headers: { Authorization: `Bearer ${w.token}` },
+    });
+    const job = (await res.json()) as { state: string; counts: Record<string, number>; error?: unknown };
+    if (!['queued', 'running'].includes(job.state)) return job;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A realistic purchase history: each customer buys from a few product families; ~1% of lines repeat a pair. */
+export function generatePurchaseHistory(file: string, ROWS: number, CUSTOMERS: number, PRODUCTS: number) {
+  const out = fs.createWriteStream(file);
+  let rng = 2_463_534_242;
+  const rand = () => {
+    // xorshift32: fast, repeatable, good enough to spread customers and products
+    rng ^= rng << 13;
+    rng ^= rng >>> 17;
+    rng ^= rng << 5;
+    return (rng >>> 0) / 4_294_967_296;
+  };
+  let buf = 'CustomerID,StockCode\n';
+  let written = 0;
+  return new Promise<void>((resolve) => {
+    const pump = () => {
+      while (written < ROWS) {
+        const c = Math.floor(rand() * CUSTOMERS);
+        const p = rand() < 0.01 ? c % PRODUCTS : Math.floor(((rand() + c / CUSTOMERS) % 1) * PRODUCTS);
+        buf += `C${String(c).padStart(7, '0')},SKU-${String(p).padStart(6, '0')}\n`;
+        written++;
+        if (buf.length > 1 << 20) {
+          const ok = out.write(buf);
+          buf = '';
+          if (!ok) return void out.once('drain', pump);
+        }
+      }
+      out.end(buf, resolve);
+    };
+    pump();
+  });
+}
+
+/** Streams a file to an upload route; resolves with the job id. */
+export function uploadFile(w: BenchWorld, route: string, file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port: w.port,
+      method: 'POST',
+      path: route,
+      headers: {
+        Authorization: `Bearer ${w.token}`,
+        'Content-Type': 'text/csv',
+        'Content-Length': fs.statSync(file).size,
+      },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () =>
+        res.statusCode === 202 ? resolve(JSON.parse(body).jobId) : reject(new Error(`${res.statusCode} ${body}`)),
+      );
+    });
+    req.on('error', reject);
+    fs.createReadStream(file).pipe(req);
+  });
+}

@@ -1,0 +1,55 @@
+import { type ApiDeps, createApp } from '@customer-hub/api';
+import type { ProcessorDefinition } from '@customer-hub/queue';
+import { createTestEnv, type TestEnv, waitForJob } from '@customer-hub/testing';
+import { startWorkers, type WorkerRuntime } from '@customer-hub/worker';
+import type { Express } from 'express';
+import request from 'supertest';
+
+export interface Harness extends TestEnv {
+  app: Express;
+  deps: ApiDeps;
+  /** Starts in-process workers for this env (stopped by cleanup). */
+  startWorkers(processors?: ProcessorDefinition[]): Promise<WorkerRuntime>;
+}
+
+/** A test env plus the Express app on it; workers on demand. */
+export async function createHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+  const env = await createTestEnv(overrides);
+  const deps: ApiDeps = {
+    config: env.config,
+    ds: env.ds,
+    queues: env.queues,
+    files: env.files,
+    logger: env.logger,
+    redis: env.redis,
+  };
+  const runtimes: WorkerRuntime[] = [];
+  return {
+    ...env,
+    app: createApp(deps),
+    deps,
+    async startWorkers(processors) {
+      const rt = await startWorkers({ ...deps, processors });
+      runtimes.push(rt);
+      return rt;
+    },
+    async cleanup() {
+      await Promise.all(runtimes.map((r) => r.stop()));
+      await env.cleanup();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Uploads a purchase history as the given caller, waits for its job, and returns the job as the API shows it. */
+export async function uploadPurchaseHistory(h: Harness, token: string, body: Buffer | string, query = '') {
+  const res = await request(h.app)
+    .post(`/v1/purchase-histories${query}`)
+    .set(bearer(token))
+    .set('Content-Type', 'text/csv')
+    .send(Buffer.from(body));
+  expect(res.status).toBe(202);
+  await waitForJob(h.ds, res.body.jobId);
+  return (await request(h.app).get(`/v1/jobs/${res.body.jobId}`).set(bearer(token))).body;
+}
