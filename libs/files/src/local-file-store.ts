@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -56,7 +55,7 @@ export class LocalFileStore implements FileStore {
       body.destroy();
       // The stream opens its file lazily: wait until it has closed, or the file could appear after the rm.
       out.destroy();
-      if (!out.closed) await once(out, 'close');
+      if (!out.closed) await new Promise((closed) => out.once('close', closed));
       await fs.rm(tmp, { force: true });
       throw err;
     }
