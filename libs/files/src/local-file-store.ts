@@ -55,7 +55,7 @@ export class LocalFileStore implements FileStore {
       body.destroy();
       // The stream opens its file lazily: wait until it has closed, or the file could appear after the rm.
       out.destroy();
-      if (!out.closed) await new Promise((closed) => out.once('close', closed));
+      if (!out.closed) await new Promise<void>((closed) => out.once('close', () => closed()));
       await fs.rm(tmp, { force: true });
       throw err;
     }
