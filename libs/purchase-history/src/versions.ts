@@ -124,14 +124,22 @@ export async function pruneVersions(ds: DataSource, accountId: string, keep: num
   return old.map((v) => v.id);
 }
 
-/** Versions that can be read or restored, newest first, the current one marked. */
-export async function listVersions(ds: DataSource, accountId: string) {
+/**
+ * Versions that can be read or restored, newest first, the current one marked: the `keep` newest published
+ * ones and any awaiting commit. A version past `keep` is left out at once, though {@link pruneVersions} drops
+ * its tables a moment after the publish that pushed it out.
+ */
+export async function listVersions(ds: DataSource, accountId: string, keep: number) {
   const current = await currentVersionId(ds, accountId);
   const rows = await sqlRows<VersionRow>(
     ds,
-    `SELECT * FROM purchase_history_versions WHERE account_id = $1 AND state IN ('published', 'ready')
+    `SELECT * FROM (
+       SELECT v.*, row_number() OVER (PARTITION BY v.state = 'published'
+                                      ORDER BY (v.id = $2) DESC, v.published_at DESC NULLS LAST, v.id DESC) AS n
+       FROM purchase_history_versions v WHERE v.account_id = $1 AND v.state IN ('published', 'ready')) ranked
+     WHERE state = 'ready' OR n <= $3
      ORDER BY (id = $2) DESC, published_at DESC NULLS LAST, id DESC`,
-    [accountId, current ?? -1],
+    [accountId, current ?? -1, keep],
   );
   return rows.map((r) => presentVersion(r, current));
 }

@@ -39,7 +39,9 @@ export const purchaseHistoryRoutes = defineRoutes([
     permission: 'purchase-history:read',
     doc: { summary: 'Kept versions, the current one first', responses: { 200: json('Versions') } },
     async handler(req, res, deps) {
-      res.json({ items: await listVersions(deps.ds, principalOf(req).accountId) });
+      res.json({
+        items: await listVersions(deps.ds, principalOf(req).accountId, deps.config.purchaseHistory.keepVersions),
+      });
     },
   },
   {
@@ -56,7 +58,7 @@ export const purchaseHistoryRoutes = defineRoutes([
       const v = req.params.version;
       if (typeof v !== 'string' || !/^\d{1,18}$/.test(v)) throw notFound('version');
       if (!(await restoreVersion(deps.ds, p.accountId, v, p.userId))) throw notFound('version');
-      const items = await listVersions(deps.ds, p.accountId);
+      const items = await listVersions(deps.ds, p.accountId, deps.config.purchaseHistory.keepVersions);
       res.json(items.find((i) => i.version === Number(v)));
     },
   },
