@@ -51,7 +51,7 @@ export interface CsvReadParams {
   inputFile: string;
   /** The client's file name, for listings only (never used as a path). */
   fileName: string | null;
-  encoding?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+  encoding?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'cp437' | 'cp850';
   delimiter?: ',' | ';' | '\t' | '|';
   header?: boolean;
   /** More rejected rows than this fails the job, changing nothing. */

@@ -1,7 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import iconv from 'iconv-lite';
 
-export const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
+export const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'cp437', 'cp850'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 const ALIASES: Record<string, Encoding> = {
@@ -15,7 +16,22 @@ const ALIASES: Record<string, Encoding> = {
   cp1252: 'windows-1252',
   latin1: 'windows-1252',
   'iso-8859-1': 'windows-1252',
+  cp437: 'cp437',
+  ibm437: 'cp437',
+  dos: 'cp437',
+  cp850: 'cp850',
+  ibm850: 'cp850',
 };
+
+/** DOS code pages: every byte is a character, so there is nothing to reject; iconv-lite decodes them. */
+const SINGLE_BYTE_DOS = new Set<Encoding>(['cp437', 'cp850']);
+
+/** A decoder with TextDecoder's shape, for the encodings TextDecoder does not know. */
+function decoderOf(encoding: Encoding): Pick<TextDecoder, 'decode'> {
+  if (!SINGLE_BYTE_DOS.has(encoding)) return new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+  const dos = iconv.getDecoder(encoding);
+  return { decode: (chunk?: Uint8Array) => (chunk ? dos.write(Buffer.from(chunk)) : (dos.end() ?? '')) };
+}
 
 /** `UTF8`, `cp1252`, `latin1`… → the encoding we decode, or null if unsupported. */
 export const normaliseEncoding = (name: string): Encoding | null => ALIASES[name.trim().toLowerCase()] ?? null;
@@ -34,7 +50,7 @@ export class DecodeError extends Error {
     super(
       `The upload can't be read as ${encoding}: line ${line}: bytes ${bytes} (at byte ${byteOffset}) are not valid ${encoding}` +
         (encoding === 'utf-8'
-          ? '; if the file was saved by Excel or an older system, send it with encoding=windows-1252'
+          ? '; if the file was saved by Excel or an older system, send it with encoding=windows-1252 (or cp437 / cp850 for DOS files)'
           : '') +
         '.',
     );
@@ -66,7 +82,7 @@ const countNewlines = (s: string) => {
  * valid in the encoding. Strips a byte-order mark.
  */
 export class DecodeStream extends Transform {
-  private readonly decoder: TextDecoder;
+  private readonly decoder: Pick<TextDecoder, 'decode'>;
   private offset = 0;
   private lines = 1;
   private first = true;
@@ -74,7 +90,7 @@ export class DecodeStream extends Transform {
   constructor(readonly encoding: Encoding) {
     super({ decodeStrings: false, readableObjectMode: false });
     this.setEncoding('utf8');
-    this.decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false });
+    this.decoder = decoderOf(encoding);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {

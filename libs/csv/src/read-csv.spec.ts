@@ -103,13 +103,28 @@ describe('encodings', () => {
     expect(fieldsOf(await read(b, 'windows-1252')).at(-1)).toEqual(['4', '5', '©']);
   });
 
+  it('reads a DOS (CP437 / CP850) file when told, and refuses it as UTF-8', async () => {
+    const b = bytes('classicmodels-sales-cp437.csv');
+    for (const encoding of ['cp437', 'cp850'] as const) {
+      const rows = fieldsOf(await read(b, encoding)) as string[][];
+      expect(rows).toHaveLength(2824);
+      expect(rows.find((r) => r[13] === 'Cruz & Sons Co.')).toBeDefined();
+      expect(rows.some((r) => r[15] === 'Berguvsvägen  8')).toBe(true);
+      expect(rows.some((r) => r[14]?.includes('Martín') || r[22] === 'Martín' || r[23] === 'Martín')).toBe(true);
+    }
+    expect(sniffEncoding(b)).toBe('cp437');
+    const err = await read(b, 'utf-8').catch((e) => e);
+    expect(err).toBeInstanceOf(DecodeError);
+    expect(err.message).toMatch(/^The upload can't be read as utf-8: line \d+: bytes 0x/);
+  });
+
   it('fails on bytes that are not valid in the declared encoding, naming line and byte', async () => {
     const err = await read(Buffer.concat([Buffer.from('a,b\nc,d\ne,'), Buffer.from([0xa9]), Buffer.from('\n')])).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(DecodeError);
     expect(err.message).toBe(
-      "The upload can't be read as utf-8: line 3: bytes 0xA9 0x0A (at byte 10) are not valid utf-8; if the file was saved by Excel or an older system, send it with encoding=windows-1252.",
+      "The upload can't be read as utf-8: line 3: bytes 0xA9 0x0A (at byte 10) are not valid utf-8; if the file was saved by Excel or an older system, send it with encoding=windows-1252 (or cp437 / cp850 for DOS files).",
     );
   });
 });

@@ -24,11 +24,33 @@ function looksUtf8(head: Uint8Array): boolean {
   }
 }
 
-/** Encoding from a byte-order mark, else UTF-8 if the sample is valid UTF-8, else Windows-1252. */
+const isAsciiLetter = (b: number | undefined) => b !== undefined && (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
+
+/**
+ * Windows-1252 or DOS (CP437/CP850) for a sample that is not UTF-8, judged by the bytes inside words: DOS keeps
+ * its accented letters at 0x80–0xA5 ("Berguvsv\x84gen"), where Windows-1252 has punctuation that never sits
+ * between two letters; Windows-1252's letters are at 0xC0–0xFF, where DOS draws boxes.
+ */
+function singleByteEncodingOf(head: Uint8Array): Encoding {
+  let dos = 0;
+  let windows = 0;
+  for (let i = 1; i < head.length - 1; i++) {
+    const b = head[i]!;
+    if (b < 0x80 || !isAsciiLetter(head[i - 1]) || !isAsciiLetter(head[i + 1])) continue;
+    if (b <= 0xa5) dos++;
+    else if (b >= 0xc0) windows++;
+  }
+  return dos > windows ? 'cp437' : 'windows-1252';
+}
+
+/**
+ * Encoding from a byte-order mark, else UTF-8 if the sample is valid UTF-8, else Windows-1252 or, when the
+ * letters inside words say so, CP437 (DOS).
+ */
 export function sniffEncoding(head: Uint8Array): Encoding {
   const bom = bomOf(head);
   if (bom) return bom.encoding;
-  return looksUtf8(head) ? 'utf-8' : 'windows-1252';
+  return looksUtf8(head) ? 'utf-8' : singleByteEncodingOf(head);
 }
 
 /** Refuses what is plainly not a text table: empty, or binary (NUL bytes where text has none). */

@@ -22,7 +22,9 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const csvUploadQuery = z.object({
   header: bool.optional(),
   delimiter: z.enum(Object.keys(DELIMITERS) as [keyof typeof DELIMITERS]).optional(),
-  encoding: z.enum(['utf-8', 'utf8', 'utf-16le', 'utf-16be', 'windows-1252', 'cp1252', 'latin1']).optional(),
+  encoding: z
+    .enum(['utf-8', 'utf8', 'utf-16le', 'utf-16be', 'windows-1252', 'cp1252', 'latin1', 'cp437', 'cp850'])
+    .optional(),
   maxErrors: z.coerce.number().int().min(0).max(1_000_000).default(0),
   validateOnly: bool.default(false),
   fileName: z.string().trim().min(1).max(255).optional(),
@@ -44,8 +46,9 @@ export const csvUploadParameters = [
   {
     name: 'encoding',
     in: 'query',
-    schema: { type: 'string', enum: ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] },
-    description: 'Detected if left out (byte-order mark, else UTF-8 if valid, else Windows-1252)',
+    schema: { type: 'string', enum: ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'cp437', 'cp850'] },
+    description:
+      'Detected if left out: byte-order mark, else UTF-8 if valid, else Windows-1252 or DOS CP437 by the letters inside words',
   },
   {
     name: 'maxErrors',
