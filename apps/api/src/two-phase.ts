@@ -1,5 +1,6 @@
 import { applyProductImport, productStagingOf } from '@customer-hub/catalogue';
-import type { JobKind } from '@customer-hub/contracts';
+import type { CustomerImportParams, JobKind } from '@customer-hub/contracts';
+import { applyCustomerImport, customerStagingOf } from '@customer-hub/customers';
 import type { DataSource, EntityManager, JobRun } from '@customer-hub/db';
 import { commitUpload, pruneVersions } from '@customer-hub/purchase-history';
 
@@ -15,6 +16,11 @@ export const TWO_PHASE: Partial<Record<JobKind, TwoPhase>> = {
   'purchase-history': {
     commit: (m, run, userId) => commitUpload(m, run.accountId, run.id, userId),
     tidy: async (ds, run, keep) => void (await pruneVersions(ds, run.accountId, keep)),
+  },
+  'customer-import': {
+    commit: (m, run) =>
+      applyCustomerImport(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode),
+    tidy: async (ds, run) => void (await ds.query(`DROP TABLE IF EXISTS ${customerStagingOf(run.id)}`)),
   },
   'product-import': {
     commit: (m, run) => applyProductImport(m, run.accountId, run.id),

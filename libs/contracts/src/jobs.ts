@@ -13,6 +13,8 @@ export const JOB_KINDS = {
   'product-import': { queue: 'product-import' },
   /** CSV export (product data, optionally for one customer's purchase history) into an expiring file. */
   export: { queue: 'export' },
+  /** Customer profile import (CSV or XLSX): upsert, create, update or delete by customer number. */
+  'customer-import': { queue: 'customer-import' },
 } as const satisfies Record<string, { queue: string }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -36,6 +38,7 @@ export interface JobParams {
   };
   'purchase-history': CsvReadParams;
   'product-import': CsvReadParams;
+  'customer-import': CustomerImportParams;
   export: {
     what: 'products';
     /** Only the products in this customer's current purchase history. */
@@ -58,6 +61,23 @@ export interface CsvReadParams {
   maxErrors: number;
   /** Stop in `awaiting_commit` after validation; `POST /v1/jobs/:id/commit` applies it. */
   validateOnly: boolean;
+}
+
+export type ImportMode = 'upsert' | 'create' | 'update' | 'delete';
+
+/** A customer import: how the file is read (CSV or the first or named XLSX sheet) and what it does. */
+export interface CustomerImportParams extends CsvReadParams {
+  format: 'csv' | 'xlsx';
+  /** XLSX only: the sheet to read (default the first). */
+  sheet?: string;
+  /** upsert (default), create (existing numbers reported, left alone), update (unknown reported), delete. */
+  mode: ImportMode;
+  /** A blank cell keeps the stored value (ignore, default) or clears it (clear). */
+  blank: 'ignore' | 'clear';
+  /** Separator of multi-value cells (labels, delivery days, phones). */
+  separator: string;
+  /** The column that holds the customer number, when it is not called customer_number or an alias. */
+  keyColumn?: string;
 }
 
 /** What goes into Redis for every kind: ids only. Workers re-read the rest from Postgres. */

@@ -77,6 +77,13 @@ const countNewlines = (s: string) => {
   return n;
 };
 
+/** Decodes a sample (not streamed; bad bytes become U+FFFD), for sniffing only. */
+export function decodeSample(encoding: Encoding, bytes: Uint8Array): string {
+  return SINGLE_BYTE_DOS.has(encoding)
+    ? iconv.decode(Buffer.from(bytes), encoding)
+    : new TextDecoder(encoding).decode(bytes);
+}
+
 /**
  * Bytes → text, failing with {@link DecodeError} (line and byte offset) on the first byte sequence that is not
  * valid in the encoding. Strips a byte-order mark.

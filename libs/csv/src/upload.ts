@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
-import { TextDecoder } from 'node:util';
 import type { CsvReadParams } from '@customer-hub/contracts';
 import type { FileStore } from '@customer-hub/files';
-import { type Encoding, normaliseEncoding } from './decode';
+import { decodeSample, type Encoding, normaliseEncoding } from './decode';
 import type { CsvDialect } from './read-csv';
 import { assertTextual, type Delimiter, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
 
@@ -30,7 +29,7 @@ export async function resolveDialect(files: FileStore, params: CsvReadParams): P
   assertTextual(sample, encoding);
   let text: string;
   try {
-    text = new TextDecoder(encoding).decode(sample);
+    text = decodeSample(encoding, sample);
   } catch {
     throw new NotCsvError(`the file is not readable as ${encoding}`);
   }

@@ -34,20 +34,23 @@ export const copyText = (v: string) =>
     ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!)
     : v;
 
+/** One value of a text-format COPY row: `null` is SQL NULL. */
+const copyValue = (v: string | null) => (v === null ? '\\N' : copyText(v));
+
 /**
- * COPYs rows (arrays of text values) into `target` (a table, optionally with its column list), in 1 MB writes
+ * COPYs rows (arrays of text values; `null` for NULL) into `target` (a table, optionally with its column list), in 1 MB writes
  * that respect backpressure. Rows may come from a generator that streams them from a file.
  */
 export async function copyRows(
   client: PoolClient,
   target: string,
-  rows: Iterable<string[]> | AsyncIterable<string[]>,
+  rows: Iterable<(string | null)[]> | AsyncIterable<(string | null)[]>,
 ): Promise<void> {
   const copy = copyIn(client, `COPY ${target} FROM STDIN`);
   let buf = '';
   try {
     for await (const row of rows) {
-      buf += `${row.map(copyText).join('\t')}\n`;
+      buf += `${row.map(copyValue).join('\t')}\n`;
       if (buf.length > 1 << 20) {
         if (!copy.stream.write(buf)) await new Promise((r) => copy.stream.once('drain', r));
         buf = '';

@@ -1,3 +1,4 @@
+export type { PoolClient } from 'pg';
 export { DataSource, type EntityManager, IsNull } from 'typeorm';
 export * from './copy';
 export * from './data-source';

@@ -80,21 +80,23 @@ export async function receiveCsvUpload(
   deps: ApiDeps,
   accountId: string,
   purpose: string,
+  extraTypes: string[] = [],
 ): Promise<CsvReadParams> {
   const q = parseQuery(csvUploadQuery, req);
+  const accepted = [...ACCEPTED, ...extraTypes];
   const limits = uploadLimits(deps, accountId, purpose);
   if (req.is('multipart/form-data')) {
     const { stored, fileName } = await storeMultipartUpload(req, deps.files, limits);
     return paramsOf(q, stored.key, q.fileName ?? fileName);
   }
-  if (req.is(ACCEPTED) === false) {
+  if (req.is(accepted) === false) {
     throw new HttpError(
       415,
       'unsupported_media_type',
       `Send the file as the body with Content-Type text/csv (got ${req.headers['content-type']}).`,
     );
   }
-  if (req.is(ACCEPTED) === null) throw new HttpError(400, 'empty_upload', 'The request has no file in its body.');
+  if (req.is(accepted) === null) throw new HttpError(400, 'empty_upload', 'The request has no file in its body.');
   const stored = await storeUpload(req, deps.files, limits);
   return paramsOf(q, stored.key, fileNameOf(req, q.fileName));
 }

@@ -1,4 +1,5 @@
 import type { RouteDef } from '../http/route';
+import { customerImportRoutes } from './customer-imports.routes';
 import { diagnosticRoutes } from './diagnostics.routes';
 import { exportRoutes } from './exports.routes';
 import { jobRoutes } from './jobs.routes';
@@ -14,4 +15,5 @@ export const v1Routes: RouteDef[] = [
   ...purchaseHistoryRoutes,
   ...productRoutes,
   ...exportRoutes,
+  ...customerImportRoutes,
 ];

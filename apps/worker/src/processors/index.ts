@@ -1,4 +1,5 @@
 import type { ProcessorDefinition } from '@customer-hub/queue';
+import { customerImportProcessor } from './customer-import.processor';
 import { diagnosticProcessor } from './diagnostic.processor';
 import { exportProcessor } from './export.processor';
 import { productImportProcessor } from './product-import.processor';
@@ -10,4 +11,5 @@ export const processors: ProcessorDefinition[] = [
   purchaseHistoryProcessor,
   productImportProcessor,
   exportProcessor,
+  customerImportProcessor,
 ];

@@ -1,0 +1,4 @@
+import { importCustomers } from '@customer-hub/customers';
+import { defineProcessor } from '@customer-hub/queue';
+
+export const customerImportProcessor = defineProcessor('customer-import', importCustomers);

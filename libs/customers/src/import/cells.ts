@@ -1,0 +1,90 @@
+import { DAYS, type ScalarField, VALUE_JOIN } from '../fields';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const EMAIL = /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[^\s@"<>,;.]{2,}$/;
+const TIME = /^([01]?\d|2[0-3])[:.]([0-5]\d)(?::([0-5]\d))?$/;
+const TRUE = new Set(['true', 'yes', 'y', '1']);
+const FALSE = new Set(['false', 'no', 'n', '0']);
+const DAY_OF: Record<string, (typeof DAYS)[number]> = Object.fromEntries(
+  DAYS.flatMap((d, i) => {
+    const long = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'][i]!;
+    return [
+      [d, d],
+      [long, d],
+    ];
+  }),
+);
+
+export const MAX_LABELS = 50;
+export const MAX_LABEL = 64;
+
+/** A cell's value as stored, or why it can't be. */
+export type CellResult = { value: string } | { error: string };
+
+/** A cell exported formula-safe ("'=x") comes back as it was stored. */
+export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+
+/** Splits a multi-value cell, trimming and dropping empties. */
+export const splitValues = (cell: string, separator: string) =>
+  cell
+    .split(separator)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+
+export function checkText(v: string, max: number): string | null {
+  if (v.length > max) return `longer than ${max} characters`;
+  if (CONTROL.test(v)) return 'contains a control character';
+  return null;
+}
+
+export const checkEmail = (v: string) =>
+  v.length > 254 || !EMAIL.test(v) ? 'is not an email address' : checkText(v, 254);
+
+/** Checks and normalises one non-blank cell of a scalar field (the stored spelling, which the export writes). */
+export function parseCell(field: ScalarField, raw: string, separator: string): CellResult {
+  const v = raw.trim();
+  switch (field.kind) {
+    case 'text':
+    case 'code': {
+      const problem = checkText(v, field.max);
+      return problem ? { error: problem } : { value: v };
+    }
+    case 'email': {
+      const problem = checkEmail(v);
+      return problem ? { error: problem } : { value: v };
+    }
+    case 'enum': {
+      const lower = v.toLowerCase();
+      return field.values?.includes(lower) ? { value: lower } : { error: `is not one of ${field.values?.join(', ')}` };
+    }
+    case 'bool': {
+      const lower = v.toLowerCase();
+      if (TRUE.has(lower)) return { value: 'true' };
+      if (FALSE.has(lower)) return { value: 'false' };
+      return { error: 'is not true or false' };
+    }
+    case 'time': {
+      const m = TIME.exec(v);
+      return m ? { value: `${m[1]!.padStart(2, '0')}:${m[2]}` } : { error: 'is not a time of day (HH:MM)' };
+    }
+    case 'days': {
+      const days = new Set<string>();
+      for (const d of splitValues(v, separator)) {
+        const day = DAY_OF[d.toLowerCase()];
+        if (!day) return { error: `"${d}" is not a day (mon, tue, wed, thu, fri, sat, sun)` };
+        days.add(day);
+      }
+      return { value: DAYS.filter((d) => days.has(d)).join(VALUE_JOIN) };
+    }
+    case 'labels': {
+      const labels = [...new Set(splitValues(v, separator))].sort();
+      if (labels.length > MAX_LABELS) return { error: `has more than ${MAX_LABELS} labels` };
+      for (const l of labels) {
+        const problem = checkText(l, MAX_LABEL);
+        if (problem) return { error: `label "${l.slice(0, 80)}" ${problem}` };
+      }
+      return { value: labels.join(VALUE_JOIN) };
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import { ErrorReport, isLineError } from '@customer-hub/csv';
+import { copyRows, type EntityManager, type PoolClient, sqlRows, withPgClient } from '@customer-hub/db';
+import { type JobContext, JobInputError, type JobOutcome, jobFile } from '@customer-hub/queue';
+import { type Layout, LayoutError, layoutOf } from './layout';
+import { readRecords } from './records';
+import { changesSql, RESOLVED, resolvedColumns, resolveJoins } from './resolve-sql';
+import { createStagingSql, customerStagingOf, STAGED_COLUMNS, stageRow } from './staging';
+
+type Ctx = JobContext<'customer-import'>;
+
+interface Loaded {
+  layout: Layout | null;
+  header: string[];
+  loaded: number;
+  seen: number;
+}
+
+/** Reads the file into the staging table; rows with a bad cell go to the report instead. */
+async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport): Promise<Loaded> {
+  const { params } = ctx;
+  const state: Loaded = { layout: null, header: [], loaded: 0, seen: 0 };
+  await client.query(`DROP TABLE IF EXISTS ${stage}`);
+  await client.query(createStagingSql(stage));
+  const deleting = params.mode === 'delete';
+  async function* rows(): AsyncGenerator<(string | null)[]> {
+    for await (const item of readRecords(ctx)) {
+      if (++state.seen % 16_384 === 0) {
+        await ctx.checkpoint();
+        await ctx.progress(state.seen);
+      }
+      if (isLineError(item)) {
+        await report.add({ line: item.line, column: '', value: '', message: item.error });
+        continue;
+      }
+      if (!state.layout) {
+        try {
+          state.layout = layoutOf(item.fields, params.keyColumn);
+        } catch (err) {
+          if (err instanceof LayoutError)
+            throw new JobInputError(`The header row (line ${item.line}) is not usable: ${err.message}.`);
+          throw err;
+        }
+        state.header = item.fields;
+        for (const u of state.layout.unknown) {
+          await report.add({
+            line: item.line,
+            column: `${u.index + 1} (${u.header})`,
+            value: u.header,
+            message: 'warning: unknown column, ignored',
+          });
+        }
+        continue;
+      }
+      const staged = stageRow(item.fields, state.layout, state.header, {
+        blank: params.blank,
+        separator: params.separator,
+        deleting,
+      });
+      if ('message' in staged) {
+        await report.add({ line: item.line, ...staged });
+        continue;
+      }
+      state.loaded++;
+      yield [String(item.line), staged.number, ...staged.values];
+    }
+  }
+  await copyRows(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, rows());
+  return state;
+}
+
+/**
+ * Checks that need the database or the whole file: a number given twice, unknown group or catalogue codes, a
+ * new customer without a name (rejected); and what the mode leaves alone (skipped). Those rows leave staging;
+ * each goes to the report.
+ */
+async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, keyCol: string, report: ErrorReport) {
+  const { params, run } = ctx;
+  const problems = `${stage}_problems`;
+  await client.query(`DROP TABLE IF EXISTS ${problems}`);
+  await client.query(
+    `CREATE UNLOGGED TABLE ${problems} (line int, col text, value text, message text, skipped boolean)`,
+  );
+  const joins = resolveJoins(stage);
+  const checks: string[] = [
+    `SELECT line, $2, number, 'customer number ' || number || ' already appears on line ' || first || '; give each customer once', false
+     FROM (SELECT line, number, min(line) OVER (PARTITION BY number) AS first FROM ${stage}) d WHERE line <> first`,
+  ];
+  if (params.mode !== 'delete') {
+    checks.push(
+      `SELECT s.line, 'customer_group', s.customer_group, 'no customer group has the code ' || s.customer_group, false
+       FROM ${joins} WHERE s.customer_group <> '' AND g.id IS NULL`,
+      `SELECT s.line, 'catalogue', s.catalogue, 'no catalogue has the code ' || s.catalogue, false
+       FROM ${joins} WHERE s.catalogue <> '' AND k.id IS NULL`,
+      `SELECT s.line, 'name', '', 'name is required for a new customer', false
+       FROM ${joins} WHERE c.id IS NULL AND coalesce(s.name, '') = ''`,
+    );
+  }
+  if (params.mode === 'create') {
+    checks.push(
+      `SELECT s.line, $2, s.number, 'skipped: customer ' || s.number || ' already exists (mode=create leaves it alone)', true
+       FROM ${joins} WHERE c.id IS NOT NULL`,
+    );
+  }
+  if (params.mode === 'update' || params.mode === 'delete') {
+    checks.push(
+      `SELECT s.line, $2, s.number, 'skipped: no customer has the number ' || s.number, true
+       FROM ${joins} WHERE c.id IS NULL`,
+    );
+  }
+  // A row is reported once, for its first problem; the joins need the account ($1).
+  await client.query(
+    `INSERT INTO ${problems} SELECT DISTINCT ON (line) * FROM (${checks.join(' UNION ALL ')}) p ORDER BY line, 5`,
+    [run.accountId, keyCol],
+  );
+  await client.query(`DELETE FROM ${stage} s USING ${problems} p WHERE s.line = p.line`);
+  let after = 0;
+  let rejected = 0;
+  let skipped = 0;
+  for (;;) {
+    const { rows } = await client.query<{
+      line: number;
+      col: string;
+      value: string;
+      message: string;
+      skipped: boolean;
+    }>(`SELECT * FROM ${problems} WHERE line > $1 ORDER BY line LIMIT 10000`, [after]);
+    for (const p of rows) {
+      await report.add({ line: p.line, column: p.col, value: p.value ?? '', message: p.message });
+      if (p.skipped) skipped++;
+      else rejected++;
+    }
+    if (rows.length < 10000) break;
+    after = rows.at(-1)!.line;
+  }
+  await client.query(`DROP TABLE ${problems}`);
+  return { rejected, skipped };
+}
+
+/**
+ * Customer import, phase one: reads and checks the whole file into a staging table and counts what it would
+ * create, update, leave unchanged or delete. Phase two ({@link applyCustomerImport}) runs in the transaction that
+ * settles the job, or on commit after `validateOnly`; until then nothing stored has changed.
+ */
+export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
+  const { ds, files, run, params } = ctx;
+  const stage = customerStagingOf(run.id);
+  const report = new ErrorReport(files, `jobs/${run.id}/errors.csv`);
+  let rowErrors = 0;
+  let checked: { rejected: number; skipped: number };
+  let loaded: Loaded;
+  try {
+    ({ loaded, checked } = await withPgClient(ds, async (client) => {
+      const l = await loadStaging(ctx, client, stage, report);
+      rowErrors = report.count - (l.layout?.unknown.length ?? 0);
+      if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
+      const keyCol = `${l.layout.key + 1} (${l.header[l.layout.key]?.trim()})`;
+      return { loaded: l, checked: await checkStaging(client, ctx, stage, keyCol, report) };
+    }));
+  } catch (err) {
+    await report.close().catch(() => {});
+    await ds.query(`DROP TABLE IF EXISTS ${stage}, ${stage}_problems`);
+    throw err;
+  }
+  const errors = await report.close();
+  const errorFile = jobFile('errors.csv', errors);
+  const rejected = rowErrors + checked.rejected;
+  const base = { rejected, skipped: checked.skipped, warnings: loaded.layout?.unknown.length ?? 0 };
+  const fail = async (message: string) => {
+    await ds.query(`DROP TABLE IF EXISTS ${stage}`);
+    return new JobInputError(message, report.count ? [errorFile] : [], base);
+  };
+  if (!loaded.layout) throw await fail('The customer file is empty: it needs a header row and data rows.');
+  if (rejected > params.maxErrors) {
+    throw await fail(
+      `${rejected} row(s) were rejected, more than maxErrors=${params.maxErrors}; nothing was changed. See errors.csv.`,
+    );
+  }
+  if (loaded.seen <= 1) throw await fail('The customer file has a header row but no data rows.');
+  await ctx.progress(loaded.seen, loaded.seen);
+  const counts = { ...(await countOutcomes(ctx, stage)), ...base };
+  return {
+    counts,
+    files: report.count ? [errorFile] : [],
+    state: params.validateOnly ? 'awaiting_commit' : 'succeeded',
+    commit: params.validateOnly ? undefined : (m) => applyCustomerImport(m, run.accountId, run.id, params.mode),
+  };
+}
+
+async function countOutcomes(ctx: Ctx, stage: string) {
+  const { params, run } = ctx;
+  const joins = resolveJoins(stage);
+  if (params.mode === 'delete') {
+    const [c] = await sqlRows<{ deleted: number; unchanged: number }>(
+      ctx.ds,
+      `SELECT count(*) FILTER (WHERE c.deleted_at IS NULL)::int AS deleted,
+              count(*) FILTER (WHERE c.deleted_at IS NOT NULL)::int AS unchanged
+       FROM ${joins}`,
+      [run.accountId],
+    );
+    return { created: 0, updated: 0, ...c! };
+  }
+  const [c] = await sqlRows<{ created: number; updated: number; unchanged: number }>(
+    ctx.ds,
+    `SELECT count(*) FILTER (WHERE c.id IS NULL)::int AS created,
+            count(*) FILTER (WHERE c.id IS NOT NULL AND ${changesSql()})::int AS updated,
+            count(*) FILTER (WHERE c.id IS NOT NULL AND NOT ${changesSql()})::int AS unchanged
+     FROM ${joins}`,
+    [run.accountId],
+  );
+  return { ...c!, deleted: 0 };
+}
+
+/**
+ * Applies a checked import set-based, in the caller's transaction, and drops its staging table. Updates run
+ * first, so the insert of new customers does not revisit them.
+ */
+export async function applyCustomerImport(
+  m: EntityManager,
+  accountId: string,
+  jobRunId: string,
+  mode: 'upsert' | 'create' | 'update' | 'delete',
+): Promise<void> {
+  const stage = customerStagingOf(jobRunId);
+  const joins = resolveJoins(stage);
+  if (mode === 'delete') {
+    await m.query(
+      `UPDATE customers c SET deleted_at = now(), updated_at = now() FROM ${stage} s
+       WHERE c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
+      [accountId],
+    );
+  } else {
+    await m.query(
+      `INSERT INTO labels (account_id, name)
+       SELECT DISTINCT $1::uuid, unnest(string_to_array(labels, chr(31))) FROM ${stage} WHERE labels <> ''
+       ON CONFLICT DO NOTHING`,
+      [accountId],
+    );
+    const cols = resolvedColumns.join(', ');
+    const exprs = RESOLVED.map(([, e]) => e).join(', ');
+    if (mode !== 'create') {
+      await m.query(
+        `UPDATE customers c SET (${cols}, deleted_at, updated_at) = (${exprs}, NULL, now())
+         FROM ${stage} s
+           LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
+           LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue
+         WHERE c.account_id = $1 AND c.customer_number = s.number AND ${changesSql()}`,
+        [accountId],
+      );
+    }
+    if (mode !== 'update') {
+      await m.query(
+        `INSERT INTO customers (account_id, customer_number, ${cols})
+         SELECT $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL`,
+        [accountId],
+      );
+    }
+  }
+  await m.query(`DROP TABLE ${stage}`);
+}

@@ -1,0 +1,114 @@
+import {
+  ADDRESS_KINDS,
+  type CONTACT_PARTS,
+  CONTACT_SLOTS,
+  CUSTOM_KEY,
+  CUSTOM_PREFIX,
+  headerTargets,
+  KEY_COLUMN,
+  normaliseHeader,
+  SCALAR_FIELDS,
+  type ScalarField,
+} from '../fields';
+
+/** Where each thing the import reads sits in the file. */
+export interface Layout {
+  key: number;
+  scalars: { field: ScalarField; index: number }[];
+  /** `billing` / `shipping` → part → column index. */
+  addresses: { kind: (typeof ADDRESS_KINDS)[number]; parts: { part: string; index: number }[] }[];
+  contacts: { slot: number; parts: { part: (typeof CONTACT_PARTS)[number]; index: number }[] }[];
+  custom: { key: string; index: number }[];
+  /** Headers the import does not know: warned about, ignored. */
+  unknown: { header: string; index: number }[];
+}
+
+export class LayoutError extends Error {}
+
+/**
+ * Reads the header row. `keyColumn` names the column that holds the customer number when the file calls it
+ * something else (Magento keys customers by email: `keyColumn=email`); that column still feeds its own field too.
+ */
+export function layoutOf(header: string[], keyColumn?: string): Layout {
+  const targets = headerTargets();
+  const seen = new Map<string, number>();
+  const layout: Layout = { key: -1, scalars: [], addresses: [], contacts: [], custom: [], unknown: [] };
+  const addresses = new Map<string, { part: string; index: number }[]>();
+  const contacts = new Map<number, { part: (typeof CONTACT_PARTS)[number]; index: number }[]>();
+  const wantedKey = keyColumn === undefined ? undefined : normaliseHeader(keyColumn);
+
+  header.forEach((raw, index) => {
+    const h = raw.trim();
+    if (h.toLowerCase().startsWith(CUSTOM_PREFIX)) {
+      const key = h.slice(CUSTOM_PREFIX.length).trim();
+      if (!CUSTOM_KEY.test(key)) {
+        throw new LayoutError(
+          `column ${index + 1} ("${h}"): a custom field key is 1-64 letters, digits, . _ - or space`,
+        );
+      }
+      claim(`${CUSTOM_PREFIX}${key}`, index, h);
+      layout.custom.push({ key, index });
+      return;
+    }
+    const norm = normaliseHeader(h);
+    if (wantedKey !== undefined && norm === wantedKey) layout.key = index;
+    const target = targets.get(norm);
+    if (!target) {
+      if (norm !== wantedKey) layout.unknown.push({ header: h, index });
+      return;
+    }
+    claim(target, index, h);
+    if (target === KEY_COLUMN) {
+      if (wantedKey === undefined) layout.key = index;
+      return;
+    }
+    const scalar = SCALAR_FIELDS.find((f) => f.column === target);
+    if (scalar) {
+      layout.scalars.push({ field: scalar, index });
+      return;
+    }
+    const address = /^(billing|shipping)_(.+)$/.exec(target);
+    if (address) {
+      const parts = addresses.get(address[1]!) ?? [];
+      parts.push({ part: address[2]!, index });
+      addresses.set(address[1]!, parts);
+      return;
+    }
+    const contact = /^contact(\d)_(.+)$/.exec(target);
+    if (contact) {
+      const slot = Number(contact[1]);
+      const parts = contacts.get(slot) ?? [];
+      parts.push({ part: contact[2] as (typeof CONTACT_PARTS)[number], index });
+      contacts.set(slot, parts);
+    }
+  });
+
+  function claim(target: string, index: number, h: string) {
+    const earlier = seen.get(target);
+    if (earlier !== undefined) {
+      throw new LayoutError(
+        `columns ${earlier + 1} and ${index + 1} ("${header[earlier]?.trim()}", "${h}") both give ${target}`,
+      );
+    }
+    seen.set(target, index);
+  }
+
+  if (layout.key === -1) {
+    const found = header.map((h) => `"${h.trim()}"`).join(', ');
+    throw new LayoutError(
+      wantedKey === undefined
+        ? `no customer number column (customer_number, customer_no, customer_ref…); the header has ${found}. ` +
+            'Name the column that identifies customers with keyColumn=<header>'
+        : `keyColumn=${keyColumn} names no column; the header has ${found}`,
+    );
+  }
+  for (const kind of ADDRESS_KINDS) {
+    const parts = addresses.get(kind);
+    if (parts) layout.addresses.push({ kind, parts });
+  }
+  for (let slot = 1; slot <= CONTACT_SLOTS; slot++) {
+    const parts = contacts.get(slot);
+    if (parts) layout.contacts.push({ slot, parts });
+  }
+  return layout;
+}

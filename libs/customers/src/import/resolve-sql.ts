@@ -1,0 +1,58 @@
+import { ADDRESS_KINDS, CONTACT_SLOTS } from '../fields';
+
+/**
+ * SQL for what a staged row makes of a customer: each stored column's new value from the staging row `s`, the
+ * current customer `c` (all NULL for a new one), its group `g` and catalogue `k` looked up by code. NULL in
+ * staging keeps the stored value, '' clears it (to the default where the column has one).
+ */
+const keepOrClear = (staged: string, current: string, cleared = 'NULL') =>
+  `CASE WHEN s.${staged} IS NULL THEN ${current} WHEN s.${staged} = '' THEN ${cleared} ELSE`;
+
+const merge = (current: string, part: string) =>
+  `nullif((coalesce(${current}, '{}') || coalesce(s.${part}_set, '{}')) - coalesce(s.${part}_clear, '{}'::text[]), '{}'::jsonb)`;
+
+const split = (staged: string) => `string_to_array(s.${staged}, chr(31))`;
+
+export const RESOLVED: [column: string, expr: string][] = [
+  ['type', `${keepOrClear('type', "coalesce(c.type, 'business')", "'business'")} s.type END`],
+  ['name', `coalesce(nullif(s.name, ''), c.name)`],
+  ...['contact_name', 'email', 'phone', 'pricing_tier', 'payment_terms'].map((f): [string, string] => [
+    f,
+    `${keepOrClear(f, `c.${f}`)} s.${f} END`,
+  ]),
+  ['group_id', `${keepOrClear('customer_group', 'c.group_id')} g.id END`],
+  ['catalogue_id', `${keepOrClear('catalogue', 'c.catalogue_id')} k.id END`],
+  [
+    'cutoff_enabled',
+    `${keepOrClear('cutoff_enabled', 'coalesce(c.cutoff_enabled, false)', 'false')} s.cutoff_enabled::boolean END`,
+  ],
+  ['cutoff_time', `${keepOrClear('cutoff_time', 'c.cutoff_time')} s.cutoff_time::time END`],
+  ['cutoff_type', `${keepOrClear('cutoff_type', "coalesce(c.cutoff_type, 'strict')", "'strict'")} s.cutoff_type END`],
+  ['delivery_days', `${keepOrClear('delivery_days', 'c.delivery_days')} ${split('delivery_days')} END`],
+  ['labels', `${keepOrClear('labels', "coalesce(c.labels, '{}')", "'{}'")} ${split('labels')} END`],
+  [
+    'portal_access',
+    `${keepOrClear('portal_access', 'coalesce(c.portal_access, false)', 'false')} s.portal_access::boolean END`,
+  ],
+  ...ADDRESS_KINDS.map((k): [string, string] => [`${k}_address`, merge(`c.${k}_address`, k)]),
+  [
+    'contacts',
+    `(SELECT coalesce(jsonb_agg(x ORDER BY n), '[]') FROM (VALUES ${Array.from(
+      { length: CONTACT_SLOTS },
+      (_, i) => `(${i}, ${merge(`c.contacts -> ${i}`, `contact${i + 1}`)})`,
+    ).join(', ')}) v(n, x) WHERE x IS NOT NULL)`,
+  ],
+  ['custom_fields', `coalesce(${merge('c.custom_fields', 'custom')}, '{}')`],
+];
+
+export const resolvedColumns = RESOLVED.map(([c]) => c);
+
+/** The joins that give `c`, `g` and `k` for each staged row `s` ($1 is the account). */
+export const resolveJoins = (stage: string) => `${stage} s
+  LEFT JOIN customers c ON c.account_id = $1 AND c.customer_number = s.number
+  LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
+  LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue`;
+
+/** True when the staged row would change the stored customer (or bring a deleted one back). */
+export const changesSql = () =>
+  `(c.deleted_at IS NOT NULL OR (${RESOLVED.map(([col]) => `c.${col}`).join(', ')}) IS DISTINCT FROM (${RESOLVED.map(([, e]) => e).join(', ')}))`;
