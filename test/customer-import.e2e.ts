@@ -1,6 +1,7 @@
 import { createTestAccount, type TestAccount } from '@customer-hub/testing';
+import request from 'supertest';
 import { importCustomers } from './support/customers';
-import { createHarness, type Harness } from './support/harness';
+import { bearer, createHarness, type Harness } from './support/harness';
 
 let h: Harness;
 let acme: TestAccount;
@@ -62,5 +63,98 @@ describe('customer import', () => {
     const again = await importFile(FILE);
     expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect((await customer('C1')).updated_at).toEqual(c1.updated_at);
+  });
+
+  it('blank=ignore keeps stored values, blank=clear clears them (to the default where there is one)', async () => {
+    await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,b@example.com,x|y,York\n');
+    const kept = await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,,,\n');
+    expect(kept.job.counts).toMatchObject({ unchanged: 1 });
+    expect(await customer('B1')).toMatchObject({
+      email: 'b@example.com',
+      labels: ['x', 'y'],
+      billing_address: { city: 'York' },
+    });
+    const cleared = await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,,,\n', '?blank=clear');
+    expect(cleared.job.counts).toMatchObject({ updated: 1 });
+    expect(await customer('B1')).toMatchObject({ email: null, labels: [], billing_address: null });
+    const noName = await importFile('customer_number,name\nB1,\n', '?blank=clear');
+    expect(noName.job.state).toBe('failed');
+    expect(noName.errors).toContain("2,2 (name),,name can't be blank (blank=clear)");
+  });
+
+  it('modes: create leaves existing numbers alone, update reports unknown ones, delete soft-deletes', async () => {
+    await importFile('customer_number,name\nM1,Mike\n');
+    const create = await importFile('customer_number,name\nM1,Changed\nM2,Mary\n', '?mode=create');
+    expect(create.job.counts).toMatchObject({ created: 1, updated: 0, skipped: 1, rejected: 0 });
+    expect(create.errors).toContain('skipped: customer M1 already exists (mode=create leaves it alone)');
+    expect((await customer('M1')).name).toBe('Mike');
+
+    const update = await importFile('customer_number,name\nM1,Mike Two\nM9,Nobody\n', '?mode=update');
+    expect(update.job.counts).toMatchObject({ created: 0, updated: 1, skipped: 1 });
+    expect(update.errors).toContain('skipped: no customer has the number M9');
+    expect(await customer('M9')).toBeUndefined();
+
+    const del = await importFile('customer_number\nM1\nM2\nM8\n', '?mode=delete');
+    expect(del.job.counts).toMatchObject({ deleted: 2, skipped: 1 });
+    expect((await customer('M1')).deleted_at).not.toBeNull();
+    const again = await importFile('customer_number\nM1\n', '?mode=delete');
+    expect(again.job.counts).toMatchObject({ deleted: 0, unchanged: 1 });
+    // An upsert brings a deleted customer back.
+    const back = await importFile('customer_number,name\nM1,Mike Two\n');
+    expect(back.job.counts).toMatchObject({ updated: 1 });
+    expect((await customer('M1')).deleted_at).toBeNull();
+  });
+
+  it('reports every bad row with line, column, value and reason, and changes nothing over maxErrors', async () => {
+    const file = [
+      'customer_number,name,email,customer_group,catalogue,cutoff_time,portal_access,delivery_days,colour',
+      'E1,Echo,not-an-email,,,,,,red',
+      'E2,Foxtrot,,NOPE,,,,,',
+      'E3,Golf,,,CAT-X,,,,',
+      'E4,Hotel,,,,25:00,,,',
+      'E5,India,,,,,maybe,,',
+      'E6,Juliet,,,,,,funday,',
+      'E7,Kilo,,,,,,,',
+      'E7,Kilo again,,,,,,,',
+      `E8,${'x'.repeat(201)},,,,,,,`,
+      'E9,,,,,,,,',
+      ',Nobody,,,,,,,',
+    ].join('\n');
+    const failed = await importFile(file);
+    expect(failed.job.state).toBe('failed');
+    expect(failed.job.error.message).toContain('10 row(s) were rejected, more than maxErrors=0; nothing was changed');
+    expect(await customer('E7')).toBeUndefined();
+    const lines = failed.errors.trim().split('\n');
+    expect(lines[0]).toBe('line,column,value,message');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '1,9 (colour),colour,"warning: unknown column, ignored"',
+        '2,3 (email),not-an-email,email is not an email address',
+        '3,4 (customer_group),NOPE,no customer group has the code NOPE',
+        '4,5 (catalogue),CAT-X,no catalogue has the code CAT-X',
+        '5,6 (cutoff_time),25:00,cutoff_time is not a time of day (HH:MM)',
+        '6,7 (portal_access),maybe,portal_access is not true or false',
+        '7,8 (delivery_days),funday,"delivery_days ""funday"" is not a day (mon, tue, wed, thu, fri, sat, sun)"',
+        '9,1 (customer_number),E7,customer number E7 already appears on line 8; give each customer once',
+        `10,2 (name),${'x'.repeat(200)}…,name is longer than 200 characters`,
+        '11,2 (name),,name is required for a new customer',
+        '12,1 (customer_number),,customer number is empty',
+      ]),
+    );
+    const allowed = await importFile(file, '?maxErrors=10');
+    expect(allowed.job.state).toBe('succeeded');
+    expect(allowed.job.counts).toMatchObject({ created: 1, rejected: 10, warnings: 1 });
+    expect((await customer('E7')).name).toBe('Kilo');
+  });
+
+  it('validateOnly stops in awaiting_commit with the counts; commit applies that file', async () => {
+    const res = await importFile('customer_number,name\nV1,Victor\nC1,Alpha Foods Renamed\n', '?validateOnly=true');
+    expect(res.job.state).toBe('awaiting_commit');
+    expect(res.job.counts).toMatchObject({ created: 1, updated: 1 });
+    expect(await customer('V1')).toBeUndefined();
+    const commit = await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin));
+    expect(commit.status).toBe(200);
+    expect((await customer('V1')).name).toBe('Victor');
+    expect((await customer('C1')).name).toBe('Alpha Foods Renamed');
   });
 });

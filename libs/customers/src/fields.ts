@@ -95,6 +95,10 @@ export const SCALAR_FIELDS: ScalarField[] = [
   },
 ];
 
+/** When a file has no name column, first and last name columns make the name (Magento, Shopify exports). */
+export const FIRST_NAME_ALIASES = ['firstname', 'first_name', 'contactfirstname'];
+export const LAST_NAME_ALIASES = ['lastname', 'last_name', 'surname', 'contactlastname'];
+
 /** An address column group: `billing_line1`, … */
 export const ADDRESS_PARTS = ['company', 'name', 'line1', 'line2', 'city', 'region', 'postcode', 'country', 'phone'];
 export const ADDRESS_KINDS = ['billing', 'shipping'] as const;

@@ -33,7 +33,7 @@ export const splitValues = (cell: string, separator: string) =>
     .filter((v) => v !== '');
 
 export function checkText(v: string, max: number): string | null {
-  if (v.length > max) return `longer than ${max} characters`;
+  if (v.length > max) return `is longer than ${max} characters`;
   if (CONTROL.test(v)) return 'contains a control character';
   return null;
 }

@@ -73,7 +73,7 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
  * new customer without a name (rejected); and what the mode leaves alone (skipped). Those rows leave staging;
  * each goes to the report.
  */
-async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, keyCol: string, report: ErrorReport) {
+async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, loaded: Loaded, report: ErrorReport) {
   const { params, run } = ctx;
   const problems = `${stage}_problems`;
   await client.query(`DROP TABLE IF EXISTS ${problems}`);
@@ -81,17 +81,25 @@ async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, keyCol:
     `CREATE UNLOGGED TABLE ${problems} (line int, col text, value text, message text, skipped boolean)`,
   );
   const joins = resolveJoins(stage);
+  const layout = loaded.layout!;
+  const where = (i: number) => `${i + 1} (${loaded.header[i]?.trim()})`;
+  const whereField = (column: string) => {
+    const at = layout.scalars.find((s) => s.field.column === column);
+    if (at) return where(at.index);
+    if (column === 'name' && layout.nameParts.length) return where(layout.nameParts[0]!);
+    return `${column} (no such column)`;
+  };
   const checks: string[] = [
     `SELECT line, $2, number, 'customer number ' || number || ' already appears on line ' || first || '; give each customer once', false
      FROM (SELECT line, number, min(line) OVER (PARTITION BY number) AS first FROM ${stage}) d WHERE line <> first`,
   ];
   if (params.mode !== 'delete') {
     checks.push(
-      `SELECT s.line, 'customer_group', s.customer_group, 'no customer group has the code ' || s.customer_group, false
+      `SELECT s.line, $3, s.customer_group, 'no customer group has the code ' || s.customer_group, false
        FROM ${joins} WHERE s.customer_group <> '' AND g.id IS NULL`,
-      `SELECT s.line, 'catalogue', s.catalogue, 'no catalogue has the code ' || s.catalogue, false
+      `SELECT s.line, $4, s.catalogue, 'no catalogue has the code ' || s.catalogue, false
        FROM ${joins} WHERE s.catalogue <> '' AND k.id IS NULL`,
-      `SELECT s.line, 'name', '', 'name is required for a new customer', false
+      `SELECT s.line, $5, '', 'name is required for a new customer', false
        FROM ${joins} WHERE c.id IS NULL AND coalesce(s.name, '') = ''`,
     );
   }
@@ -110,7 +118,11 @@ async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, keyCol:
   // A row is reported once, for its first problem; the joins need the account ($1).
   await client.query(
     `INSERT INTO ${problems} SELECT DISTINCT ON (line) * FROM (${checks.join(' UNION ALL ')}) p ORDER BY line, 5`,
-    [run.accountId, keyCol],
+    [
+      run.accountId,
+      where(layout.key),
+      ...(params.mode === 'delete' ? [] : [whereField('customer_group'), whereField('catalogue'), whereField('name')]),
+    ],
   );
   await client.query(`DELETE FROM ${stage} s USING ${problems} p WHERE s.line = p.line`);
   let after = 0;
@@ -153,8 +165,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       const l = await loadStaging(ctx, client, stage, report);
       rowErrors = report.count - (l.layout?.unknown.length ?? 0);
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
-      const keyCol = `${l.layout.key + 1} (${l.header[l.layout.key]?.trim()})`;
-      return { loaded: l, checked: await checkStaging(client, ctx, stage, keyCol, report) };
+      return { loaded: l, checked: await checkStaging(client, ctx, stage, l, report) };
     }));
   } catch (err) {
     await report.close().catch(() => {});

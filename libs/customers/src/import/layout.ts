@@ -4,8 +4,10 @@ import {
   CONTACT_SLOTS,
   CUSTOM_KEY,
   CUSTOM_PREFIX,
+  FIRST_NAME_ALIASES,
   headerTargets,
   KEY_COLUMN,
+  LAST_NAME_ALIASES,
   normaliseHeader,
   SCALAR_FIELDS,
   type ScalarField,
@@ -19,6 +21,8 @@ export interface Layout {
   addresses: { kind: (typeof ADDRESS_KINDS)[number]; parts: { part: string; index: number }[] }[];
   contacts: { slot: number; parts: { part: (typeof CONTACT_PARTS)[number]; index: number }[] }[];
   custom: { key: string; index: number }[];
+  /** First and last name columns that make the name when there is no name column. */
+  nameParts: number[];
   /** Headers the import does not know: warned about, ignored. */
   unknown: { header: string; index: number }[];
 }
@@ -32,7 +36,9 @@ export class LayoutError extends Error {}
 export function layoutOf(header: string[], keyColumn?: string): Layout {
   const targets = headerTargets();
   const seen = new Map<string, number>();
-  const layout: Layout = { key: -1, scalars: [], addresses: [], contacts: [], custom: [], unknown: [] };
+  const layout: Layout = { key: -1, scalars: [], addresses: [], contacts: [], custom: [], nameParts: [], unknown: [] };
+  const first: number[] = [];
+  const last: number[] = [];
   const addresses = new Map<string, { part: string; index: number }[]>();
   const contacts = new Map<number, { part: (typeof CONTACT_PARTS)[number]; index: number }[]>();
   const wantedKey = keyColumn === undefined ? undefined : normaliseHeader(keyColumn);
@@ -53,6 +59,9 @@ export function layoutOf(header: string[], keyColumn?: string): Layout {
     const norm = normaliseHeader(h);
     if (wantedKey !== undefined && norm === wantedKey) layout.key = index;
     const target = targets.get(norm);
+    if (FIRST_NAME_ALIASES.includes(norm)) first.push(index);
+    if (LAST_NAME_ALIASES.includes(norm)) last.push(index);
+    if (!target && (FIRST_NAME_ALIASES.includes(norm) || LAST_NAME_ALIASES.includes(norm))) return;
     if (!target) {
       if (norm !== wantedKey) layout.unknown.push({ header: h, index });
       return;
@@ -102,6 +111,8 @@ export function layoutOf(header: string[], keyColumn?: string): Layout {
         : `keyColumn=${keyColumn} names no column; the header has ${found}`,
     );
   }
+  if (!layout.scalars.some((s) => s.field.column === 'name'))
+    layout.nameParts = [...first.slice(0, 1), ...last.slice(0, 1)];
   for (const kind of ADDRESS_KINDS) {
     const parts = addresses.get(kind);
     if (parts) layout.addresses.push({ kind, parts });

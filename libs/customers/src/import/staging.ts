@@ -71,6 +71,16 @@ export function stageRow(
     values.set(field.column, parsed.value);
   }
 
+  if (layout.nameParts.length) {
+    const name = layout.nameParts
+      .map(cell)
+      .filter((p) => p !== '')
+      .join(' ');
+    const problem = name === '' ? null : checkText(name, 200);
+    if (problem) return { column: where(layout.nameParts[0]!), value: name, message: `name ${problem}` };
+    if (name !== '') values.set('name', name);
+  }
+
   const structured = (
     name: string,
     parts: { part: string; index: number }[],

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTestAccount, type TestAccount } from '@customer-hub/testing';
+import ExcelJS from 'exceljs';
+import { importCustomers } from './support/customers';
+import { createHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let acme: TestAccount;
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name));
+const dosFile = () => fs.readFileSync(path.join(__dirname, '../libs/csv/fixtures/classicmodels-sales-cp437.csv'));
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+beforeAll(async () => {
+  h = await createHarness();
+  acme = await createTestAccount(h.ds);
+  await h.startWorkers();
+  // Magento's default customer group has id 1.
+  await h.ds.query(`INSERT INTO customer_groups (account_id, code, name) VALUES ($1, '1', 'General')`, [
+    acme.account.id,
+  ]);
+});
+afterAll(() => h.cleanup());
+
+const importFile = (body: Buffer | string, query = '', type = 'text/csv') =>
+  importCustomers(h, acme.tokens.admin, body, query, type);
+const customer = async (number: string) =>
+  (
+    await h.ds.query('SELECT * FROM customers WHERE account_id = $1 AND customer_number = $2', [
+      acme.account.id,
+      number,
+    ])
+  )[0];
+
+describe('real customer files', () => {
+  it('imports Magento 2 customers keyed by email, warning about the columns it does not use', async () => {
+    const { job, errors } = await importFile(fixture('magento-customers_to_import.csv'), '?keyColumn=email');
+    expect(job.state).toBe('succeeded');
+    expect(job.counts).toMatchObject({ created: 6, rejected: 0, warnings: 20 });
+    expect(errors).toContain('1,16 (password_hash),password_hash,"warning: unknown column, ignored"');
+    expect(await customer('AnthonyANealy@magento.com')).toMatchObject({
+      name: 'Anthony Nealy',
+      email: 'AnthonyANealy@magento.com',
+    });
+  });
+
+  it('says what to do with a file that has no customer number column', async () => {
+    const { job } = await importFile(fixture('magento-customers_to_import.csv'));
+    expect(job.state).toBe('failed');
+    expect(job.error.message).toMatch(
+      /^The header row \(line 1\) is not usable: no customer number column .*Name the column that identifies customers with keyColumn=<header>\.$/,
+    );
+  });
+
+  it('rejects the address-only continuation rows of a Magento composite file, by line', async () => {
+    const { job, errors } = await importFile(fixture('magento-customer_composite_update.csv'), '?keyColumn=email');
+    expect(job.state).toBe('failed');
+    expect(job.counts).toMatchObject({ rejected: 1 });
+    expect(errors).toContain('3,1 (email),,customer number is empty');
+  });
+
+  it('reads the CP437 ClassicModels file as declared, reporting repeated customers', async () => {
+    const { job, errors } = await importFile(dosFile(), '?encoding=cp437&keyColumn=CUSTOMERNAME&maxErrors=5000');
+    expect(job.state).toBe('succeeded');
+    expect(job.counts).toMatchObject({ created: 92, rejected: 2823 - 92 });
+    expect(errors).toContain('already appears on line');
+    const volvo = await customer('Volvo Model Replicas, Co');
+    expect(volvo).toMatchObject({
+      name: 'Volvo Model Replicas, Co',
+      billing_address: { line1: 'Berguvsvägen  8', city: 'Lule', postcode: 'S-958 22', country: 'Sweden' },
+    });
+    expect((await customer('Euro Shopping Channel')).billing_address.line1).toBe('C/ Moralzarzal, 86');
+  });
+
+  it('refuses the CP437 file read as UTF-8 with a clear error, importing nothing', async () => {
+    const { job } = await importFile(dosFile(), '?encoding=utf-8&keyColumn=CUSTOMERNAME&maxErrors=5000');
+    expect(job.state).toBe('failed');
+    expect(job.error.message).toMatch(/^The upload can't be read as utf-8: line \d+: bytes 0x/);
+  });
+
+  it('imports the first sheet of an XLSX workbook, or the one named', async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('notes').addRows([['not customers']]);
+    book.addWorksheet('customers').addRows([
+      ['customer_number', 'name', 'cutoff_time', 'portal_access'],
+      ['X1', 'Xray Ltd', '15:30', true],
+      [42, 'Numbered', null, false],
+    ]);
+    const bytes = Buffer.from(await book.xlsx.writeBuffer());
+    const first = await importFile(bytes, '', XLSX);
+    expect(first.job.state).toBe('failed');
+    expect(first.job.error.message).toContain('no customer number column');
+    const named = await importFile(bytes, '?sheet=customers', XLSX);
+    expect(named.job.counts).toMatchObject({ created: 2, rejected: 0 });
+    expect(await customer('X1')).toMatchObject({ name: 'Xray Ltd', cutoff_time: '15:30:00', portal_access: true });
+    expect(await customer('42')).toMatchObject({ name: 'Numbered' });
+    const missing = await importFile(bytes, '?sheet=nope', XLSX);
+    expect(missing.job.error.message).toBe('The workbook has no sheet named "nope"; it has "notes", "customers".');
+  });
+});
