@@ -158,3 +158,47 @@ describe('customer import', () => {
     expect((await customer('C1')).name).toBe('Alpha Foods Renamed');
   });
 });
+
+describe('customer import access', () => {
+  it('is for admins only, and an import touches only its own account', async () => {
+    for (const role of ['staff', 'ops', 'customer'] as const) {
+      const res = await request(h.app)
+        .post('/v1/imports/customers')
+        .set(bearer(acme.tokens[role]))
+        .set('Content-Type', 'text/csv')
+        .send('customer_number,name\nZ1,Zed\n');
+      expect({ role, status: res.status }).toEqual({ role, status: 403 });
+    }
+    const other = await createTestAccount(h.ds);
+    const res = await importCustomers(h, other.tokens.admin, 'customer_number,name\nC1,Not Alpha\n');
+    expect(res.job.counts).toMatchObject({ created: 1 });
+    expect((await customer('C1')).name).not.toBe('Not Alpha');
+    expect((await request(h.app).get(`/v1/jobs/${res.job.id}`).set(bearer(acme.tokens.admin))).status).toBe(404);
+  });
+
+  it('serves the template as CSV and XLSX with every column the import reads', async () => {
+    const csv = await request(h.app).get('/v1/imports/customers/template.csv').set(bearer(acme.tokens.admin));
+    expect(csv.status).toBe(200);
+    expect(csv.text.split('\n')[0]).toMatch(/^customer_number,type,name,contact_name,email,phone,customer_group,/);
+    const again = await importCustomers(h, acme.tokens.admin, csv.text, '?validateOnly=true');
+    expect(again.job.counts).toMatchObject({ created: 1, rejected: 0, warnings: 0 });
+    const xlsx = await request(h.app)
+      .get('/v1/imports/customers/template.xlsx')
+      .set(bearer(acme.tokens.admin))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(xlsx.status).toBe(200);
+    const fromXlsx = await importCustomers(
+      h,
+      acme.tokens.admin,
+      xlsx.body,
+      '?validateOnly=true',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    expect(fromXlsx.job.counts).toMatchObject({ created: 1, rejected: 0, warnings: 0 });
+  });
+});

@@ -58,6 +58,7 @@ const schema = z.object({
   TRUST_PROXY: bool(false),
   PURCHASE_HISTORY_KEEP_VERSIONS: int(3, 1),
   EXPORT_TTL_HOURS: int(72, 1),
+  LABEL_EDIT_SYNC_LIMIT: int(1_000, 0),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -96,6 +97,7 @@ export interface Config {
   };
   readonly purchaseHistory: { readonly keepVersions: number };
   readonly exports: { readonly ttlHours: number };
+  readonly customers: { readonly labelEditSyncLimit: number };
   readonly shutdownDeadlineMs: number;
 }
 
@@ -180,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     purchaseHistory: { keepVersions: c.PURCHASE_HISTORY_KEEP_VERSIONS },
     exports: { ttlHours: c.EXPORT_TTL_HOURS },
+    customers: { labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT },
     shutdownDeadlineMs: c.SHUTDOWN_DEADLINE_MS,
   });
 }

@@ -15,6 +15,8 @@ export const JOB_KINDS = {
   export: { queue: 'export' },
   /** Customer profile import (CSV or XLSX): upsert, create, update or delete by customer number. */
   'customer-import': { queue: 'customer-import' },
+  /** Bulk label edit over a selection of customers too large to do within the request. */
+  'customer-labels': { queue: 'customer-labels' },
 } as const satisfies Record<string, { queue: string }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -39,6 +41,12 @@ export interface JobParams {
   'purchase-history': CsvReadParams;
   'product-import': CsvReadParams;
   'customer-import': CustomerImportParams;
+  'customer-labels': {
+    /** Customer numbers, or a list filter (group, label, catalogue, search, updatedSince as ISO text). */
+    selection: { customerRefs: string[] } | { filter: Record<string, string | boolean> };
+    add: string[];
+    remove: string[];
+  };
   export: {
     what: 'products';
     /** Only the products in this customer's current purchase history. */

@@ -1,4 +1,12 @@
 export * from './fields';
 export * from './import/customer-import.service';
 export { customerStagingOf } from './import/staging';
+export * from './profile/balances';
+export * from './profile/customers.service';
+export * from './profile/notes';
+export * from './profile/present';
+export * from './profile/schema';
+export * from './reference/catalogues';
+export * from './reference/labels';
+export * from './reference/pricing';
 export * from './template';

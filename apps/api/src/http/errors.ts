@@ -1,3 +1,4 @@
+import { CustomerRuleError } from '@customer-hub/customers';
 import { FileTooLargeError } from '@customer-hub/files';
 import { IdempotencyConflictError, InvalidCursorError, QueueUnavailableError } from '@customer-hub/queue';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -32,6 +33,7 @@ function isDatabaseDown(err: unknown): boolean {
 /** Maps anything thrown to the `{ error: { code, message, details? } }` shape and a fitting status. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (err instanceof CustomerRuleError) return new HttpError(err.status, err.code, err.message);
   if (err instanceof QueueUnavailableError)
     return new HttpError(503, 'queue_unavailable', 'The job queue is unavailable; try again shortly.');
   if (err instanceof IdempotencyConflictError) return new HttpError(409, 'idempotency_conflict', err.message);

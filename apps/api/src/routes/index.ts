@@ -1,5 +1,8 @@
 import type { RouteDef } from '../http/route';
 import { customerImportRoutes } from './customer-imports.routes';
+import { customerRecordRoutes } from './customer-records.routes';
+import { customerReferenceRoutes } from './customer-reference.routes';
+import { customerRoutes } from './customers.routes';
 import { diagnosticRoutes } from './diagnostics.routes';
 import { exportRoutes } from './exports.routes';
 import { jobRoutes } from './jobs.routes';
@@ -16,4 +19,7 @@ export const v1Routes: RouteDef[] = [
   ...productRoutes,
   ...exportRoutes,
   ...customerImportRoutes,
+  ...customerReferenceRoutes,
+  ...customerRoutes,
+  ...customerRecordRoutes,
 ];

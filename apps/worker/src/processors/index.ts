@@ -1,5 +1,6 @@
 import type { ProcessorDefinition } from '@customer-hub/queue';
 import { customerImportProcessor } from './customer-import.processor';
+import { customerLabelsProcessor } from './customer-labels.processor';
 import { diagnosticProcessor } from './diagnostic.processor';
 import { exportProcessor } from './export.processor';
 import { productImportProcessor } from './product-import.processor';
@@ -12,4 +13,5 @@ export const processors: ProcessorDefinition[] = [
   productImportProcessor,
   exportProcessor,
   customerImportProcessor,
+  customerLabelsProcessor,
 ];

@@ -1,0 +1,179 @@
+import {
+  type CustomerFilter,
+  createCustomer,
+  createCustomerSchema,
+  findCustomer,
+  getCustomer,
+  listCustomers,
+  numberChanges,
+  patchCustomer,
+  patchCustomerSchema,
+  setDeleted,
+} from '@customer-hub/customers';
+import { z } from 'zod';
+import { principalOf } from '../auth/authenticate';
+import { notFound } from '../http/errors';
+import { defineRoutes } from '../http/route';
+import { parseBody, parseQuery } from '../http/validate';
+
+const ref = (name: string) => ({ $ref: `#/components/${name}` });
+const json = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
+const refParam = {
+  name: 'ref',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'Customer number',
+};
+const body = { content: { 'application/json': { schema: { type: 'object' } } } };
+
+export const customerFilterQuery = z.object({
+  group: z.string().max(64).optional(),
+  label: z.string().max(64).optional(),
+  catalogue: z.string().max(64).optional(),
+  search: z.string().trim().min(1).max(100).optional(),
+  updatedSince: z.coerce.date().optional(),
+  deleted: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
+export const filterParameters = ['group', 'label', 'catalogue', 'search', 'updatedSince', 'deleted'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'deleted' ? 'boolean' : 'string' },
+}));
+
+const listQuery = customerFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(64).optional(),
+});
+
+export const customerRoutes = defineRoutes([
+  {
+    method: 'get',
+    path: '/customers',
+    permission: 'customers:read',
+    doc: {
+      summary: 'Customers by number, filtered; cursor pagination',
+      parameters: [
+        ...filterParameters,
+        { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 500 } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: { 200: json('A page of customers and the next cursor') },
+    },
+    async handler(req, res, deps) {
+      const { limit, cursor, ...filter } = parseQuery(listQuery, req);
+      res.json(
+        await listCustomers(deps.ds.manager, principalOf(req).accountId, filter as CustomerFilter, {
+          after: cursor,
+          limit,
+        }),
+      );
+    },
+  },
+  {
+    method: 'post',
+    path: '/customers',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Create a customer',
+      requestBody: body,
+      responses: { 201: json('The customer'), 409: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const input = parseBody(createCustomerSchema, req);
+      const created = await deps.ds.transaction((m) => createCustomer(m, principalOf(req).accountId, input));
+      res
+        .status(201)
+        .location(`/v1/customers/${encodeURIComponent(created.number)}`)
+        .json(created);
+    },
+  },
+  {
+    method: 'get',
+    path: '/customers/:ref',
+    permission: 'customers:read',
+    doc: {
+      summary: 'One customer by number',
+      parameters: [refParam],
+      responses: { 200: json('The customer'), 404: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const c = await getCustomer(deps.ds.manager, principalOf(req).accountId, String(req.params.ref));
+      if (!c) throw notFound('customer');
+      res.json(c);
+    },
+  },
+  {
+    method: 'patch',
+    path: '/customers/:ref',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Change parts of a customer (a new number is recorded in its history)',
+      parameters: [refParam],
+      requestBody: body,
+      responses: { 200: json('The customer'), 404: ref('responses/Error'), 409: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const p = principalOf(req);
+      const patch = parseBody(patchCustomerSchema, req);
+      const c = await deps.ds.transaction((m) =>
+        patchCustomer(m, p.accountId, String(req.params.ref), patch, p.userId),
+      );
+      if (!c) throw notFound('customer');
+      res.json(c);
+    },
+  },
+  {
+    method: 'delete',
+    path: '/customers/:ref',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Soft-delete a customer (restore brings it back)',
+      parameters: [refParam],
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async handler(req, res, deps) {
+      if (!(await setDeleted(deps.ds.manager, principalOf(req).accountId, String(req.params.ref), true)))
+        throw notFound('customer');
+      res.status(204).end();
+    },
+  },
+  {
+    method: 'post',
+    path: '/customers/:ref/restore',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Restore a soft-deleted customer',
+      parameters: [refParam],
+      responses: { 200: json('The customer') },
+    },
+    async handler(req, res, deps) {
+      const accountId = principalOf(req).accountId;
+      if (!(await setDeleted(deps.ds.manager, accountId, String(req.params.ref), false))) throw notFound('customer');
+      res.json(await getCustomer(deps.ds.manager, accountId, String(req.params.ref)));
+    },
+  },
+  {
+    method: 'get',
+    path: '/customers/:ref/number-changes',
+    permission: 'customers:read',
+    doc: {
+      summary: "Changes of a customer's number, oldest first",
+      parameters: [refParam],
+      responses: { 200: json('Changes') },
+    },
+    async handler(req, res, deps) {
+      const accountId = principalOf(req).accountId;
+      const c = await findCustomer(deps.ds.manager, accountId, String(req.params.ref));
+      if (!c) throw notFound('customer');
+      res.json({ items: await numberChanges(deps.ds.manager, accountId, c.id) });
+    },
+  },
+]);

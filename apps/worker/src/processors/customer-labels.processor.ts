@@ -1,0 +1,13 @@
+import { countSelection, editLabels, type LabelSelection } from '@customer-hub/customers';
+import { defineProcessor } from '@customer-hub/queue';
+
+/** Bulk label edit: counts the selection, then edits it set-based in the transaction that settles the job. */
+export const customerLabelsProcessor = defineProcessor('customer-labels', async (ctx) => {
+  const { ds, run, params } = ctx;
+  const selection = params.selection as LabelSelection;
+  const selected = await countSelection(ds.manager, run.accountId, selection);
+  return {
+    counts: { selected },
+    commit: async (m) => void (await editLabels(m, run.accountId, selection, params.add, params.remove)),
+  };
+});

@@ -1,0 +1,241 @@
+import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
+import { type CustomerRow, presentCustomer } from './present';
+import type { CreateCustomer, PatchCustomer } from './schema';
+
+type Db = DataSource | EntityManager;
+
+/** A rule of the customer domain was broken: the API answers with its status and code. */
+export class CustomerRuleError extends Error {
+  constructor(
+    readonly status: 404 | 409 | 422,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const CUSTOMER_SELECT = `SELECT c.*, g.code AS group_code, k.code AS catalogue_code
+  FROM customers c
+  LEFT JOIN customer_groups g ON g.id = c.group_id
+  LEFT JOIN catalogues k ON k.id = c.catalogue_id`;
+
+/** The customer with this number in the account (deleted ones too), or null. */
+export async function findCustomer(db: Db, accountId: string, number: string): Promise<CustomerRow | null> {
+  const [row] = await sqlRows<CustomerRow>(
+    db,
+    `${CUSTOMER_SELECT} WHERE c.account_id = $1 AND c.customer_number = $2`,
+    [accountId, number],
+  );
+  return row ?? null;
+}
+
+export async function getCustomer(db: Db, accountId: string, number: string) {
+  const row = await findCustomer(db, accountId, number);
+  return row ? presentCustomer(row) : null;
+}
+
+export interface CustomerFilter {
+  group?: string;
+  label?: string;
+  catalogue?: string;
+  search?: string;
+  updatedSince?: Date;
+  deleted?: boolean;
+}
+
+/** SQL conditions for a filter, numbered from `$first`; `c` is the customers table. */
+export function filterSql(f: CustomerFilter, first: number): { sql: string; params: unknown[] } {
+  const conds: string[] = [f.deleted ? 'c.deleted_at IS NOT NULL' : 'c.deleted_at IS NULL'];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    conds.push(sql(`$${first + params.length - 1}`));
+  };
+  if (f.group)
+    add(
+      (p) => `c.group_id = (SELECT id FROM customer_groups WHERE account_id = c.account_id AND code = ${p})`,
+      f.group,
+    );
+  if (f.catalogue) {
+    add(
+      (p) => `c.catalogue_id = (SELECT id FROM catalogues WHERE account_id = c.account_id AND code = ${p})`,
+      f.catalogue,
+    );
+  }
+  if (f.label) add((p) => `c.labels @> ARRAY[${p}::text]`, f.label);
+  if (f.search) {
+    add(
+      (p) => `(c.customer_number || ' ' || c.name || ' ' || coalesce(c.email, '')) ILIKE '%' || ${p} || '%'`,
+      f.search.replace(/[\\%_]/g, '\\$&'),
+    );
+  }
+  if (f.updatedSince) add((p) => `c.updated_at >= ${p}`, f.updatedSince);
+  return { sql: conds.join(' AND '), params };
+}
+
+/** A page of customers by number; `after` is the last number of the previous page. */
+export async function listCustomers(
+  db: Db,
+  accountId: string,
+  f: CustomerFilter,
+  page: { after?: string; limit: number },
+) {
+  const where = filterSql(f, 4);
+  const rows = await sqlRows<CustomerRow>(
+    db,
+    `${CUSTOMER_SELECT} WHERE c.account_id = $1 AND ($2::text IS NULL OR c.customer_number > $2) AND ${where.sql}
+     ORDER BY c.customer_number LIMIT $3`,
+    [accountId, page.after ?? null, page.limit + 1, ...where.params],
+  );
+  const items = rows.slice(0, page.limit).map(presentCustomer);
+  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.number ?? null) : null };
+}
+
+async function idByCode(db: Db, table: 'customer_groups' | 'catalogues', accountId: string, code: string | null) {
+  if (code === null) return null;
+  const [row] = await sqlRows<{ id: string }>(db, `SELECT id FROM ${table} WHERE account_id = $1 AND code = $2`, [
+    accountId,
+    code,
+  ]);
+  if (!row) {
+    const what = table === 'catalogues' ? 'catalogue' : 'customer group';
+    throw new CustomerRuleError(422, 'unknown_code', `No ${what} has the code ${code}.`);
+  }
+  return row.id;
+}
+
+/** Column → value for the parts of a profile the caller gave (undefined = not given). */
+async function columnsOf(db: Db, accountId: string, p: PatchCustomer, current: CustomerRow | null) {
+  const cols: Record<string, unknown> = {};
+  const set = (col: string, v: unknown) => {
+    if (v !== undefined) cols[col] = v;
+  };
+  set('type', p.type);
+  set('name', p.name);
+  set('contact_name', p.contactName);
+  set('email', p.email);
+  set('phone', p.phone);
+  if (p.group !== undefined) cols.group_id = await idByCode(db, 'customer_groups', accountId, p.group);
+  if (p.catalogue !== undefined) cols.catalogue_id = await idByCode(db, 'catalogues', accountId, p.catalogue);
+  set('pricing_tier', p.pricingTier);
+  set('payment_terms', p.paymentTerms);
+  set('cutoff_enabled', p.cutoff?.enabled);
+  set('cutoff_time', p.cutoff?.time);
+  set('cutoff_type', p.cutoff?.type);
+  if (p.deliveryDays !== undefined) cols.delivery_days = p.deliveryDays && [...new Set(p.deliveryDays)];
+  if (p.labels !== undefined) cols.labels = [...new Set(p.labels)].sort();
+  if (p.addresses?.billing !== undefined) cols.billing_address = emptyToNull(p.addresses.billing);
+  if (p.addresses?.shipping !== undefined) cols.shipping_address = emptyToNull(p.addresses.shipping);
+  if (p.addresses?.other !== undefined) cols.other_addresses = JSON.stringify(p.addresses.other);
+  if (p.contacts !== undefined) cols.contacts = JSON.stringify(p.contacts);
+  set('portal_access', p.portalAccess);
+  if (p.customFields !== undefined) {
+    const merged: Record<string, string> = { ...(current?.custom_fields ?? {}) };
+    for (const [k, v] of Object.entries(p.customFields)) {
+      if (v === null || v === '') delete merged[k];
+      else merged[k] = v;
+    }
+    cols.custom_fields = JSON.stringify(merged);
+  }
+  return cols;
+}
+
+const emptyToNull = (a: Record<string, unknown> | null) =>
+  a && Object.values(a).some((v) => v !== undefined && v !== '') ? JSON.stringify(a) : null;
+
+async function registerLabels(db: Db, accountId: string, labels: unknown) {
+  if (!Array.isArray(labels) || labels.length === 0) return;
+  await db.query('INSERT INTO labels (account_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
+    accountId,
+    labels,
+  ]);
+}
+
+const isUniqueViolation = (err: unknown) =>
+  (err as { code?: string; driverError?: { code?: string } }).driverError?.code === '23505' ||
+  (err as { code?: string }).code === '23505';
+
+export async function createCustomer(m: EntityManager, accountId: string, input: CreateCustomer) {
+  const cols: Record<string, unknown> = {
+    customer_number: input.number,
+    ...(await columnsOf(m, accountId, input, null)),
+  };
+  const names = Object.keys(cols);
+  try {
+    await m.query(
+      `INSERT INTO customers (account_id, ${names.join(', ')}) VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')})`,
+      [accountId, ...Object.values(cols)],
+    );
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new CustomerRuleError(409, 'customer_exists', `A customer with the number ${input.number} already exists.`);
+    }
+    throw err;
+  }
+  await registerLabels(m, accountId, cols.labels);
+  return (await getCustomer(m, accountId, input.number))!;
+}
+
+/** Changes what the patch gives; a new number is checked for clashes and recorded with who changed it. */
+export async function patchCustomer(
+  m: EntityManager,
+  accountId: string,
+  number: string,
+  patch: PatchCustomer,
+  userId: string,
+) {
+  const current = await findCustomer(m, accountId, number);
+  if (!current || current.deleted_at) return null;
+  const cols = await columnsOf(m, accountId, patch, current);
+  const renamed = patch.number !== undefined && patch.number !== number;
+  if (renamed) cols.customer_number = patch.number;
+  const names = Object.keys(cols);
+  if (names.length) {
+    try {
+      await m.query(
+        `UPDATE customers SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1`,
+        [current.id, ...Object.values(cols)],
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new CustomerRuleError(
+          409,
+          'customer_exists',
+          `A customer with the number ${patch.number} already exists.`,
+        );
+      }
+      throw err;
+    }
+  }
+  if (renamed) {
+    await m.query(
+      `INSERT INTO customer_number_changes (account_id, customer_id, old_number, new_number, changed_by)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [accountId, current.id, number, patch.number, userId],
+    );
+  }
+  await registerLabels(m, accountId, cols.labels);
+  return getCustomer(m, accountId, renamed ? patch.number! : number);
+}
+
+/** Soft delete (deleted = true) or restore; false when there is no such customer. */
+export async function setDeleted(db: Db, accountId: string, number: string, deleted: boolean): Promise<boolean> {
+  const rows = await sqlRows<{ id: string }>(
+    db,
+    `UPDATE customers SET deleted_at = CASE WHEN $3 THEN coalesce(deleted_at, now()) END, updated_at = now()
+     WHERE account_id = $1 AND customer_number = $2 RETURNING id`,
+    [accountId, number, deleted],
+  );
+  return rows.length > 0;
+}
+
+export async function numberChanges(db: Db, accountId: string, customerId: string) {
+  const rows = await sqlRows<{ old_number: string; new_number: string; changed_by: string | null; changed_at: Date }>(
+    db,
+    `SELECT old_number, new_number, changed_by, changed_at FROM customer_number_changes
+     WHERE account_id = $1 AND customer_id = $2 ORDER BY id`,
+    [accountId, customerId],
+  );
+  return rows.map((r) => ({ from: r.old_number, to: r.new_number, by: r.changed_by, at: r.changed_at.toISOString() }));
+}

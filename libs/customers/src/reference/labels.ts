@@ -1,0 +1,87 @@
+import { type EntityManager, sqlRows } from '@customer-hub/db';
+import { type CustomerFilter, CustomerRuleError, filterSql } from '../profile/customers.service';
+
+type Db = EntityManager;
+
+export async function listLabels(db: Db, accountId: string) {
+  return sqlRows<{ name: string; customers: number }>(
+    db,
+    `SELECT l.name, (SELECT count(*)::int FROM customers c
+                     WHERE c.account_id = l.account_id AND c.labels @> ARRAY[l.name] AND c.deleted_at IS NULL) AS customers
+     FROM labels l WHERE l.account_id = $1 ORDER BY l.name`,
+    [accountId],
+  );
+}
+
+export async function createLabel(db: Db, accountId: string, name: string) {
+  await db.query('INSERT INTO labels (account_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [accountId, name]);
+  return { name };
+}
+
+/** Renames a label everywhere it is used, in the caller's transaction; null when there is no such label. */
+export async function renameLabel(db: Db, accountId: string, from: string, to: string) {
+  const [exists] = await sqlRows(db, 'SELECT 1 FROM labels WHERE account_id = $1 AND name = $2', [accountId, from]);
+  if (!exists) return null;
+  const [taken] = await sqlRows(db, 'SELECT 1 FROM labels WHERE account_id = $1 AND name = $2', [accountId, to]);
+  if (taken && from !== to) throw new CustomerRuleError(409, 'label_exists', `The label ${to} already exists.`);
+  await db.query('UPDATE labels SET name = $3 WHERE account_id = $1 AND name = $2', [accountId, from, to]);
+  await db.query(
+    `UPDATE customers SET labels = ARRAY(SELECT DISTINCT unnest(array_replace(labels, $2::text, $3::text)) ORDER BY 1),
+       updated_at = now()
+     WHERE account_id = $1 AND labels @> ARRAY[$2::text]`,
+    [accountId, from, to],
+  );
+  return { name: to };
+}
+
+/** Deletes a label and takes it off every customer. */
+export async function deleteLabel(db: Db, accountId: string, name: string) {
+  const rows = await sqlRows(db, 'DELETE FROM labels WHERE account_id = $1 AND name = $2 RETURNING name', [
+    accountId,
+    name,
+  ]);
+  await db.query(
+    `UPDATE customers SET labels = array_remove(labels, $2::text), updated_at = now()
+     WHERE account_id = $1 AND labels @> ARRAY[$2::text]`,
+    [accountId, name],
+  );
+  return rows.length > 0;
+}
+
+export type LabelSelection = { customerRefs: string[] } | { filter: CustomerFilter };
+
+/** SQL condition and params ($1 = account, from $first on) choosing the customers of a bulk label edit. */
+export function selectionSql(s: LabelSelection, first: number) {
+  if ('customerRefs' in s)
+    return { sql: `c.customer_number = ANY($${first}::text[])`, params: [s.customerRefs] as unknown[] };
+  return filterSql(s.filter, first);
+}
+
+export async function countSelection(db: Db, accountId: string, s: LabelSelection): Promise<number> {
+  const where = selectionSql(s, 2);
+  const [row] = await sqlRows<{ n: number }>(
+    db,
+    `SELECT count(*)::int AS n FROM customers c WHERE c.account_id = $1 AND ${where.sql}`,
+    [accountId, ...where.params],
+  );
+  return row!.n;
+}
+
+/** Adds and removes labels on the chosen customers, set-based; returns how many changed. */
+export async function editLabels(db: Db, accountId: string, s: LabelSelection, add: string[], remove: string[]) {
+  await db.query('INSERT INTO labels (account_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
+    accountId,
+    add,
+  ]);
+  const where = selectionSql(s, 4);
+  const rows = await sqlRows<{ id: string }>(
+    db,
+    `WITH next AS (
+       SELECT c.id, ARRAY(SELECT DISTINCT l FROM unnest(c.labels || $2::text[]) l WHERE l <> ALL($3::text[]) ORDER BY 1) AS labels
+       FROM customers c WHERE c.account_id = $1 AND ${where.sql})
+     UPDATE customers c SET labels = next.labels, updated_at = now() FROM next
+     WHERE c.id = next.id AND c.labels IS DISTINCT FROM next.labels RETURNING c.id`,
+    [accountId, add, remove, ...where.params],
+  );
+  return rows.length;
+}

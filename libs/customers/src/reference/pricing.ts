@@ -1,0 +1,180 @@
+import { type EntityManager, sqlRows } from '@customer-hub/db';
+import { CustomerRuleError } from '../profile/customers.service';
+
+type Db = EntityManager;
+
+const unique = (what: string, code: string) => (err: unknown) => {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  if ((e.driverError?.code ?? e.code) === '23505') {
+    throw new CustomerRuleError(409, 'code_exists', `A ${what} with the code ${code} already exists.`);
+  }
+  throw err;
+};
+
+async function priceListId(db: Db, accountId: string, code: string | null | undefined) {
+  if (code === null || code === undefined) return code;
+  const [row] = await sqlRows<{ id: string }>(db, 'SELECT id FROM price_lists WHERE account_id = $1 AND code = $2', [
+    accountId,
+    code,
+  ]);
+  if (!row) throw new CustomerRuleError(422, 'unknown_code', `No price list has the code ${code}.`);
+  return row.id;
+}
+
+export async function listGroups(db: Db, accountId: string) {
+  return sqlRows<{ code: string; name: string; priceList: string | null; customers: number }>(
+    db,
+    `SELECT g.code, g.name, p.code AS "priceList",
+            (SELECT count(*)::int FROM customers c WHERE c.group_id = g.id AND c.deleted_at IS NULL) AS customers
+     FROM customer_groups g LEFT JOIN price_lists p ON p.id = g.price_list_id
+     WHERE g.account_id = $1 ORDER BY g.code`,
+    [accountId],
+  );
+}
+
+export async function saveGroup(
+  db: Db,
+  accountId: string,
+  g: { code: string; name: string; priceList?: string | null },
+) {
+  const pl = await priceListId(db, accountId, g.priceList);
+  await db
+    .query('INSERT INTO customer_groups (account_id, code, name, price_list_id) VALUES ($1, $2, $3, $4)', [
+      accountId,
+      g.code,
+      g.name,
+      pl ?? null,
+    ])
+    .catch(unique('customer group', g.code));
+  return (await listGroups(db, accountId)).find((x) => x.code === g.code)!;
+}
+
+export async function updateGroup(
+  db: Db,
+  accountId: string,
+  code: string,
+  g: { name?: string; priceList?: string | null },
+) {
+  const pl = await priceListId(db, accountId, g.priceList);
+  const rows = await sqlRows<{ id: string }>(
+    db,
+    `UPDATE customer_groups SET name = coalesce($3, name),
+       price_list_id = CASE WHEN $5 THEN $4::uuid ELSE price_list_id END
+     WHERE account_id = $1 AND code = $2 RETURNING id`,
+    [accountId, code, g.name ?? null, pl ?? null, g.priceList !== undefined],
+  );
+  return rows.length ? (await listGroups(db, accountId)).find((x) => x.code === code)! : null;
+}
+
+/** Deletes a group no customer is in; one in use is a 409 that says how many customers hold it. */
+export async function deleteGroup(db: Db, accountId: string, code: string) {
+  const [g] = await sqlRows<{ id: string; n: number }>(
+    db,
+    `SELECT g.id, (SELECT count(*)::int FROM customers c WHERE c.group_id = g.id) AS n
+     FROM customer_groups g WHERE g.account_id = $1 AND g.code = $2`,
+    [accountId, code],
+  );
+  if (!g) return false;
+  if (g.n > 0)
+    throw new CustomerRuleError(409, 'in_use', `${g.n} customer(s) are in the group ${code}; move them first.`);
+  await db.query('DELETE FROM customer_groups WHERE id = $1', [g.id]);
+  return true;
+}
+
+export async function listPriceLists(db: Db, accountId: string) {
+  return sqlRows<{ code: string; name: string; currency: string; items: number }>(
+    db,
+    `SELECT p.code, p.name, p.currency, (SELECT count(*)::int FROM price_list_items i WHERE i.price_list_id = p.id) AS items
+     FROM price_lists p WHERE p.account_id = $1 ORDER BY p.code`,
+    [accountId],
+  );
+}
+
+export async function createPriceList(db: Db, accountId: string, p: { code: string; name: string; currency: string }) {
+  await db
+    .query('INSERT INTO price_lists (account_id, code, name, currency) VALUES ($1, $2, $3, $4)', [
+      accountId,
+      p.code,
+      p.name,
+      p.currency,
+    ])
+    .catch(unique('price list', p.code));
+  return (await listPriceLists(db, accountId)).find((x) => x.code === p.code)!;
+}
+
+/** Sets prices (minor units) on a list; a null price removes the product from it. */
+export async function setPrices(
+  db: Db,
+  accountId: string,
+  code: string,
+  items: { product: string; priceMinor: number | null }[],
+) {
+  const id = await priceListId(db, accountId, code).catch(() => null);
+  if (!id) return null;
+  const set = items.filter((i) => i.priceMinor !== null);
+  const removed = items.filter((i) => i.priceMinor === null).map((i) => i.product);
+  await db.query(
+    `INSERT INTO price_list_items (account_id, price_list_id, product_code, price_minor)
+     SELECT $1, $2, p, m FROM unnest($3::text[], $4::bigint[]) AS t(p, m)
+     ON CONFLICT (price_list_id, product_code) DO UPDATE SET price_minor = excluded.price_minor`,
+    [accountId, id, set.map((i) => i.product), set.map((i) => i.priceMinor)],
+  );
+  await db.query('DELETE FROM price_list_items WHERE price_list_id = $1 AND product_code = ANY($2::text[])', [
+    id,
+    removed,
+  ]);
+  return getPriceList(db, accountId, code);
+}
+
+export async function getPriceList(db: Db, accountId: string, code: string) {
+  const [list] = (await listPriceLists(db, accountId)).filter((x) => x.code === code);
+  if (!list) return null;
+  const items = await sqlRows<{ product: string; priceMinor: number }>(
+    db,
+    `SELECT i.product_code AS product, i.price_minor::float8 AS "priceMinor" FROM price_list_items i
+     JOIN price_lists p ON p.id = i.price_list_id WHERE p.account_id = $1 AND p.code = $2 ORDER BY i.product_code LIMIT 10000`,
+    [accountId, code],
+  );
+  return { ...list, items };
+}
+
+/**
+ * Each product's price for one customer: their group's price list where it has the product, else the base
+ * price (the catalogue's `price` column), and where it came from.
+ */
+export async function pricesFor(db: Db, accountId: string, customerId: string, products: string[]) {
+  const rows = await sqlRows<{
+    product: string;
+    list_price: string | null;
+    list_code: string | null;
+    base: string | null;
+    known: boolean;
+    currency: string;
+  }>(
+    db,
+    `SELECT p.code AS product, i.price_minor AS list_price, pl.code AS list_code, pr.data ->> 'price' AS base,
+            pr.code IS NOT NULL AS known, coalesce(pl.currency, c.currency) AS currency
+     FROM unnest($3::text[]) AS p(code)
+     JOIN customers c ON c.account_id = $1 AND c.id = $2
+     LEFT JOIN customer_groups g ON g.id = c.group_id
+     LEFT JOIN price_lists pl ON pl.id = g.price_list_id
+     LEFT JOIN price_list_items i ON i.price_list_id = pl.id AND i.product_code = p.code
+     LEFT JOIN products pr ON pr.account_id = $1 AND pr.code = p.code`,
+    [accountId, customerId, products],
+  );
+  return rows.map((r) =>
+    r.list_price !== null
+      ? {
+          product: r.product,
+          priceMinor: Number(r.list_price),
+          currency: r.currency,
+          source: `price_list:${r.list_code}`,
+        }
+      : {
+          product: r.product,
+          price: r.base,
+          currency: r.currency,
+          source: r.known ? (r.base === null ? 'none' : 'base') : 'unknown_product',
+        },
+  );
+}

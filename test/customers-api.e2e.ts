@@ -1,0 +1,235 @@
+import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
+import request from 'supertest';
+import { bearer, createHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let acme: TestAccount;
+let other: TestAccount;
+
+beforeAll(async () => {
+  h = await createHarness({ LABEL_EDIT_SYNC_LIMIT: '2' });
+  acme = await createTestAccount(h.ds);
+  other = await createTestAccount(h.ds);
+  await h.startWorkers();
+});
+afterAll(() => h.cleanup());
+
+const as = (token: string) => ({
+  get: (url: string) => request(h.app).get(url).set(bearer(token)),
+  post: (url: string, body?: object) => request(h.app).post(url).set(bearer(token)).send(body),
+  patch: (url: string, body: object) => request(h.app).patch(url).set(bearer(token)).send(body),
+  put: (url: string, body: object) => request(h.app).put(url).set(bearer(token)).send(body),
+  delete: (url: string) => request(h.app).delete(url).set(bearer(token)),
+});
+
+describe('customers', () => {
+  it('creates, reads, patches (auditing a new number), soft-deletes and restores a customer', async () => {
+    const staff = as(acme.tokens.staff);
+    const created = await staff.post('/v1/customers', {
+      number: 'A-1',
+      name: 'Acme Deli',
+      email: 'deli@example.com',
+      labels: ['vip', 'north', 'vip'],
+      cutoff: { enabled: true, time: '15:00', type: 'flexible' },
+      deliveryDays: ['tue', 'fri'],
+      addresses: { billing: { line1: '2 High St', city: 'Bath' } },
+      contacts: [{ name: 'Sam', phones: ['0123'], role: 'buyer' }],
+      customFields: { route: 'R7' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      number: 'A-1',
+      type: 'business',
+      labels: ['north', 'vip'],
+      cutoff: { enabled: true, time: '15:00', type: 'flexible' },
+      storeCredit: { amountMinor: 0, currency: 'EUR' },
+      loyaltyPoints: 0,
+      customFields: { route: 'R7' },
+    });
+    expect((await staff.post('/v1/customers', { number: 'A-1', name: 'Again' })).status).toBe(409);
+    expect((await staff.post('/v1/customers', { number: 'A-2' })).body.error.code).toBe('invalid_body');
+
+    const patched = await staff.patch('/v1/customers/A-1', {
+      number: 'A-100',
+      customFields: { route: null, zone: 'Z' },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ number: 'A-100', name: 'Acme Deli', customFields: { zone: 'Z' } });
+    expect((await staff.get('/v1/customers/A-1')).status).toBe(404);
+    const changes = await staff.get('/v1/customers/A-100/number-changes');
+    expect(changes.body.items).toEqual([{ from: 'A-1', to: 'A-100', by: acme.userIds.staff, at: expect.any(String) }]);
+
+    expect((await staff.delete('/v1/customers/A-100')).status).toBe(204);
+    expect((await staff.get('/v1/customers')).body.items.map((c: { number: string }) => c.number)).not.toContain(
+      'A-100',
+    );
+    expect((await staff.get('/v1/customers?deleted=true')).body.items[0].number).toBe('A-100');
+    expect((await staff.post('/v1/customers/A-100/restore')).body.deletedAt).toBeNull();
+  });
+
+  it('lists with filters and cursor pagination', async () => {
+    const admin = as(acme.tokens.admin);
+    await admin.post('/v1/customer-groups', { code: 'TRADE', name: 'Trade' });
+    for (const [number, name, group, labels] of [
+      ['L-1', 'Lemon Ltd', 'TRADE', ['x']],
+      ['L-2', 'Lime Ltd', null, ['x', 'y']],
+      ['L-3', 'Mango Co', 'TRADE', []],
+    ] as const) {
+      expect((await admin.post('/v1/customers', { number, name, group, labels })).status).toBe(201);
+    }
+    const names = async (q: string) =>
+      (await admin.get(`/v1/customers?${q}`)).body.items.map((c: { number: string }) => c.number);
+    expect(await names('group=TRADE')).toEqual(['L-1', 'L-3']);
+    expect(await names('label=y')).toEqual(['L-2']);
+    expect(await names('search=lime')).toEqual(['L-2']);
+    expect(await names('search=L-&updatedSince=2000-01-01T00:00:00Z')).toEqual(['L-1', 'L-2', 'L-3']);
+    const page1 = (await admin.get('/v1/customers?search=Ltd&limit=1')).body;
+    expect(page1.items.map((c: { number: string }) => c.number)).toEqual(['L-1']);
+    const page2 = (await admin.get(`/v1/customers?search=Ltd&limit=1&cursor=${page1.nextCursor}`)).body;
+    expect(page2).toMatchObject({ items: [{ number: 'L-2' }], nextCursor: null });
+    expect((await admin.patch('/v1/customers/L-2', { group: 'NOPE' })).status).toBe(422);
+    expect((await admin.delete('/v1/customer-groups/TRADE')).status).toBe(409);
+  });
+
+  it('keeps notes with their edit history, and a balance ledger that never lets store credit go negative', async () => {
+    const staff = as(acme.tokens.staff);
+    await staff.post('/v1/customers', { number: 'N-1', name: 'Notes Ltd' });
+    const note = (await staff.post('/v1/customers/N-1/notes', { body: 'Call on Mondays' })).body;
+    expect(note).toMatchObject({ body: 'Call on Mondays', createdBy: acme.userIds.staff, revisions: 0 });
+    const edited = await as(acme.tokens.admin).patch(`/v1/customers/N-1/notes/${note.id}`, {
+      body: 'Call on Tuesdays',
+    });
+    expect(edited.body).toMatchObject({ body: 'Call on Tuesdays', updatedBy: acme.userIds.admin, revisions: 1 });
+    expect((await staff.get(`/v1/customers/N-1/notes/${note.id}/revisions`)).body.items).toEqual([
+      { body: 'Call on Mondays', by: acme.userIds.staff, at: expect.any(String) },
+    ]);
+    expect((await staff.delete(`/v1/customers/N-1/notes/${note.id}`)).status).toBe(204);
+    expect((await staff.get('/v1/customers/N-1/notes')).body.items).toEqual([]);
+
+    const adjust = (balance: string, amountMinor: number) =>
+      staff.post('/v1/customers/N-1/balance-adjustments', { balance, amountMinor, reason: 'goodwill' });
+    expect((await adjust('store_credit', 500)).body).toMatchObject({ amountMinor: 500, balanceAfterMinor: 500 });
+    const refused = await adjust('store_credit', -501);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('insufficient_store_credit');
+    expect((await adjust('on_account', -2500)).body).toMatchObject({ balanceAfterMinor: -2500 });
+    expect((await staff.get('/v1/customers/N-1')).body).toMatchObject({
+      storeCredit: { amountMinor: 500 },
+      onAccount: { amountMinor: -2500 },
+    });
+    expect((await staff.get('/v1/customers/N-1/balance-adjustments')).body.items).toHaveLength(2);
+  });
+
+  it("resolves a customer's prices from their group's price list, else the base price", async () => {
+    const admin = as(acme.tokens.admin);
+    await h.ds.query(
+      `INSERT INTO products (account_id, code, name, data) VALUES ($1, 'P1', 'Flour', '{"price":"2.50"}'), ($1, 'P2', 'Salt', '{}')`,
+      [acme.account.id],
+    );
+    expect((await admin.post('/v1/price-lists', { code: 'GOLD', name: 'Gold', currency: 'GBP' })).status).toBe(201);
+    expect(
+      (await admin.put('/v1/price-lists/GOLD/items', { items: [{ product: 'P1', priceMinor: 199 }] })).body.items,
+    ).toEqual([{ product: 'P1', priceMinor: 199 }]);
+    await admin.post('/v1/customer-groups', { code: 'GOLDGRP', name: 'Gold customers', priceList: 'GOLD' });
+    await admin.post('/v1/customers', { number: 'P-1', name: 'Pricey', group: 'GOLDGRP' });
+    await admin.post('/v1/customers', { number: 'P-2', name: 'Plain' });
+    const prices = async (ref: string) => (await admin.get(`/v1/customers/${ref}/prices?products=P1,P2,P9`)).body.items;
+    expect(await prices('P-1')).toEqual([
+      { product: 'P1', priceMinor: 199, currency: 'GBP', source: 'price_list:GOLD' },
+      { product: 'P2', price: null, currency: 'GBP', source: 'none' },
+      { product: 'P9', price: null, currency: 'GBP', source: 'unknown_product' },
+    ]);
+    expect((await prices('P-2'))[0]).toEqual({ product: 'P1', price: '2.50', currency: 'EUR', source: 'base' });
+  });
+
+  it('manages catalogues and labels, and edits labels in bulk (as a job over the limit)', async () => {
+    const admin = as(acme.tokens.admin);
+    expect((await admin.post('/v1/catalogues', { code: 'MAIN', name: 'Main', main: true })).body.main).toBe(true);
+    await admin.post('/v1/catalogues', { code: 'EXTRA', name: 'Extra' });
+    expect((await admin.post('/v1/catalogues/EXTRA/products', { add: ['P1', 'P2'], remove: [] })).body.products).toBe(
+      2,
+    );
+    await admin.post('/v1/customers', { number: 'K-1', name: 'Cat', catalogue: 'EXTRA' });
+    expect(
+      (await admin.get('/v1/customers?catalogue=EXTRA')).body.items.map((c: { number: string }) => c.number),
+    ).toEqual(['K-1']);
+
+    for (const n of ['B-1', 'B-2', 'B-3']) await admin.post('/v1/customers', { number: n, name: n, labels: ['old'] });
+    const sync = await admin.post('/v1/customers/labels', {
+      customerRefs: ['B-1', 'B-2'],
+      add: ['new'],
+      remove: ['old'],
+    });
+    expect(sync.body).toEqual({ selected: 2, changed: 2 });
+    const job = await admin.post('/v1/customers/labels', { filter: { search: 'B-' }, add: ['bulk'] });
+    expect(job.status).toBe(202);
+    expect((await waitForJob(h.ds, job.body.jobId)).counts).toEqual({ selected: 3 });
+    expect((await admin.get('/v1/customers/B-3')).body.labels).toEqual(['bulk', 'old']);
+
+    expect((await admin.patch('/v1/labels/bulk', { name: 'batch' })).status).toBe(200);
+    expect((await admin.get('/v1/customers/B-1')).body.labels).toEqual(['batch', 'new']);
+    expect((await admin.delete('/v1/labels/batch')).status).toBe(204);
+    expect((await admin.get('/v1/customers/B-1')).body.labels).toEqual(['new']);
+    const labels = (await admin.get('/v1/labels')).body.items;
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        { name: 'new', customers: 2 },
+        { name: 'old', customers: 1 },
+      ]),
+    );
+  });
+});
+
+describe('access', () => {
+  it('lets ops read but not write, and keeps customers out', async () => {
+    await as(acme.tokens.admin).post('/v1/customers', { number: 'R-1', name: 'Roles' });
+    const ops = as(acme.tokens.ops);
+    expect((await ops.get('/v1/customers/R-1')).status).toBe(200);
+    expect((await ops.patch('/v1/customers/R-1', { name: 'x' })).status).toBe(403);
+    expect((await ops.post('/v1/customers/R-1/notes', { body: 'x' })).status).toBe(403);
+    expect((await ops.post('/v1/labels', { name: 'x' })).status).toBe(403);
+    const customer = as(acme.tokens.customer);
+    expect((await customer.get('/v1/customers')).status).toBe(403);
+    expect((await customer.get('/v1/customers/R-1')).status).toBe(403);
+  });
+
+  it("never shows or changes another account's customers, groups, lists, catalogues or labels", async () => {
+    const theirs = as(other.tokens.admin);
+    const urls: [keyof ReturnType<typeof as>, string, object?][] = [
+      ['get', '/v1/customers/R-1'],
+      ['patch', '/v1/customers/R-1', { name: 'hijack' }],
+      ['delete', '/v1/customers/R-1'],
+      ['post', '/v1/customers/R-1/restore'],
+      ['get', '/v1/customers/R-1/number-changes'],
+      ['get', '/v1/customers/R-1/notes'],
+      ['post', '/v1/customers/R-1/notes', { body: 'x' }],
+      ['post', '/v1/customers/R-1/balance-adjustments', { balance: 'store_credit', amountMinor: 5, reason: 'x' }],
+      ['get', '/v1/customers/R-1/balance-adjustments'],
+      ['get', '/v1/customers/R-1/prices?products=P1'],
+      ['patch', '/v1/customer-groups/TRADE', { name: 'x' }],
+      ['delete', '/v1/customer-groups/TRADE'],
+      ['get', '/v1/price-lists/GOLD'],
+      ['put', '/v1/price-lists/GOLD/items', { items: [] }],
+      ['post', '/v1/catalogues/EXTRA/products', { add: ['X'] }],
+      ['patch', '/v1/labels/new', { name: 'x' }],
+      ['delete', '/v1/labels/new'],
+    ];
+    for (const [method, url, body] of urls) {
+      const res = await (theirs[method] as (u: string, b?: object) => request.Test)(url, body);
+      expect({ url, status: res.status }).toEqual({ url, status: 404 });
+    }
+    // Each test account starts with its own customer C-1; the other account sees only that one.
+    const seen = (await theirs.get('/v1/customers')).body.items.map((c: { number: string }) => c.number);
+    expect(seen).toEqual(['C-1']);
+    expect((await theirs.get('/v1/customer-groups')).body.items).toEqual([]);
+    expect((await theirs.get('/v1/labels')).body.items).toEqual([]);
+    expect((await theirs.post('/v1/customers/labels', { customerRefs: ['R-1'], add: ['x'] })).body).toEqual({
+      selected: 0,
+      changed: 0,
+    });
+    expect((await as(acme.tokens.admin).get('/v1/customers/R-1')).body).toMatchObject({
+      name: 'Roles',
+      deletedAt: null,
+    });
+  });
+});
