@@ -132,9 +132,17 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
           type: 'object',
           required: ['kind'],
           properties: {
-            kind: { type: 'string', enum: ['products'] },
-            format: { type: 'string', enum: ['csv'] },
-            customerRef: { type: 'string', description: "Only products in this customer's published purchase history" },
+            kind: { type: 'string', enum: ['products', 'customers'] },
+            format: { type: 'string', enum: ['csv', 'xlsx'], description: 'xlsx for customers only' },
+            customerRef: {
+              type: 'string',
+              description: "Products: only those in this customer's published purchase history",
+            },
+            filters: {
+              type: 'object',
+              description:
+                'Customers: group, label, catalogue, search, updatedSince, deleted (as for GET /v1/customers)',
+            },
             bom: { type: 'boolean', description: 'Start the file with a UTF-8 byte-order mark (for Excel)' },
           },
         },

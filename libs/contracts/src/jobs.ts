@@ -47,13 +47,21 @@ export interface JobParams {
     add: string[];
     remove: string[];
   };
-  export: {
-    what: 'products';
-    /** Only the products in this customer's current purchase history. */
-    customerRef?: string;
-    /** Prefix a UTF-8 byte-order mark, for Excel. */
-    bom: boolean;
-  };
+  export:
+    | {
+        what: 'products';
+        /** Only the products in this customer's current purchase history. */
+        customerRef?: string;
+        /** Prefix a UTF-8 byte-order mark, for Excel. */
+        bom: boolean;
+      }
+    | {
+        what: 'customers';
+        format: 'csv' | 'xlsx';
+        /** A customer list filter (group, label, catalogue, search, updatedSince as ISO text, deleted). */
+        filter: Record<string, string | boolean>;
+        bom: boolean;
+      };
 }
 
 /** How an uploaded CSV is read; anything left out is detected. */

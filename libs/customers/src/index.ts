@@ -1,3 +1,4 @@
+export * from './export/export-sql';
 export * from './fields';
 export * from './import/customer-import.service';
 export { customerStagingOf } from './import/staging';

@@ -1,9 +1,12 @@
-import { PassThrough, Transform } from 'node:stream';
 import { productColumns } from '@customer-hub/catalogue';
+import type { JobParams } from '@customer-hub/contracts';
 import { safeCellSql } from '@customer-hub/csv';
-import { copyOut, type DataSource, sqlRows } from '@customer-hub/db';
-import { type JobContext, type JobOutcome, jobFile } from '@customer-hub/queue';
+import type { DataSource } from '@customer-hub/db';
+import type { JobContext, JobOutcome } from '@customer-hub/queue';
+import { copyToExportFile } from './export-file';
 import { ident, literal } from './sql';
+
+export type ProductExportParams = Extract<JobParams['export'], { what: 'products' }>;
 
 /**
  * The SELECT behind a product export: code, name, then every product data column in catalogue order, each cell
@@ -25,46 +28,15 @@ export async function productExportQuery(ds: DataSource, accountId: string, cust
   return `SELECT ${cells.join(', ')} FROM products p WHERE p.account_id = ${account} ${scope} ORDER BY p.code`;
 }
 
-/** Counts CSV rows as they stream by (progress), approximately: a quoted line break counts too. */
-function lineCounter(onLines: (n: number) => void) {
-  let n = 0;
-  return new Transform({
-    transform(chunk: Buffer, _e, done) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
-      onLines(n);
-      done(null, chunk);
-    },
-  });
-}
-
 /**
  * Product data export: Postgres writes the CSV (COPY TO STDOUT), which streams into the file store; the file
  * expires after EXPORT_TTL_HOURS.
  */
-export async function exportProducts(ctx: JobContext<'export'>, ttlHours: number): Promise<JobOutcome> {
-  const { ds, run, params } = ctx;
-  const query = await productExportQuery(ds, run.accountId, params.customerRef);
-  const [{ n: total }] = (await sqlRows<{ n: number }>(ds, `SELECT count(*)::int AS n FROM (${query}) q`)) as [
-    { n: number },
-  ];
-  await ctx.progress(0, total);
-  const csv = await copyOut(ds, `COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER)`);
-  const body = new PassThrough();
-  if (params.bom) body.write('\uFEFF');
-  let lines = 0;
-  csv.pipe(lineCounter((n) => (lines = n))).pipe(body);
-  csv.on('error', (err) => body.destroy(err));
-  const timer = setInterval(() => void ctx.progress(Math.max(0, lines - 1), total).catch(() => {}), 500);
-  const key = `jobs/${run.id}/export.csv`;
-  const expiresAt = new Date(Date.now() + ttlHours * 3600_000);
-  try {
-    const stored = await ctx.files.write(key, body, { contentType: 'text/csv; charset=utf-8', expiresAt });
-    await ctx.progress(total, total);
-    return {
-      counts: { rows: total },
-      files: [jobFile('export.csv', stored)],
-    };
-  } finally {
-    clearInterval(timer);
-  }
+export async function exportProducts(
+  ctx: JobContext<'export'>,
+  params: ProductExportParams,
+  ttlHours: number,
+): Promise<JobOutcome> {
+  const query = await productExportQuery(ctx.ds, ctx.run.accountId, params.customerRef);
+  return copyToExportFile(ctx, query, { bom: params.bom, ttlHours });
 }

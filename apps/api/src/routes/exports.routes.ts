@@ -5,15 +5,28 @@ import { acceptJob } from '../http/accept-job';
 import { HttpError } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
+import { customerFilterQuery } from './customers.routes';
 
 const ref = (name: string) => ({ $ref: `#/components/${name}` });
 
-const exportBody = z.object({
-  kind: z.literal('products'),
-  format: z.literal('csv').default('csv'),
-  customerRef: z.string().trim().min(1).max(64).optional(),
-  bom: z.boolean().default(false),
-});
+const exportBody = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('products'),
+      format: z.literal('csv').default('csv'),
+      customerRef: z.string().trim().min(1).max(64).optional(),
+      bom: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('customers'),
+      format: z.enum(['csv', 'xlsx']).default('csv'),
+      filters: customerFilterQuery.default({}),
+      bom: z.boolean().default(false),
+    })
+    .strict(),
+]);
 
 export const exportRoutes = defineRoutes([
   {
@@ -21,12 +34,23 @@ export const exportRoutes = defineRoutes([
     path: '/exports',
     permission: 'exports:create',
     doc: {
-      summary: "Export product data as CSV (all products, or those in one customer's purchase history)",
+      summary:
+        "Export product data as CSV (all products, or those in one customer's purchase history), or customers as CSV or XLSX",
       requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ExportRequest' } } } },
       responses: { 202: ref('responses/Accepted'), 400: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const body = parseBody(exportBody, req);
+      if (body.kind === 'customers') {
+        const { updatedSince, ...rest } = body.filters;
+        await acceptJob(req, res, deps, 'export', {
+          what: 'customers',
+          format: body.format,
+          bom: body.bom,
+          filter: { ...rest, ...(updatedSince ? { updatedSince: updatedSince.toISOString() } : {}) },
+        });
+        return;
+      }
       await acceptJob(req, res, deps, 'export', {
         what: 'products',
         bom: body.bom,

@@ -1,4 +1,8 @@
-import { exportProducts } from '@customer-hub/exports';
+import { exportCustomers, exportProducts } from '@customer-hub/exports';
 import { defineProcessor } from '@customer-hub/queue';
 
-export const exportProcessor = defineProcessor('export', (ctx) => exportProducts(ctx, ctx.config.exports.ttlHours));
+export const exportProcessor = defineProcessor('export', (ctx) =>
+  ctx.params.what === 'customers'
+    ? exportCustomers(ctx, ctx.params, ctx.config.exports.ttlHours)
+    : exportProducts(ctx, ctx.params, ctx.config.exports.ttlHours),
+);

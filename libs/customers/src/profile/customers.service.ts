@@ -40,38 +40,43 @@ export interface CustomerFilter {
   label?: string;
   catalogue?: string;
   search?: string;
-  updatedSince?: Date;
+  updatedSince?: Date | string;
   deleted?: boolean;
 }
 
-/** SQL conditions for a filter, numbered from `$first`; `c` is the customers table. */
-export function filterSql(f: CustomerFilter, first: number): { sql: string; params: unknown[] } {
-  const conds: string[] = [f.deleted ? 'c.deleted_at IS NOT NULL' : 'c.deleted_at IS NULL'];
+/** Makes a value part of SQL: a bind parameter (`$n`) or, for COPY, a literal. */
+export type Bind = (value: unknown) => string;
+
+/** Binds values as `$first`, `$first+1`, …, collecting them in `params`. */
+export function binder(first: number) {
   const params: unknown[] = [];
-  const add = (sql: (p: string) => string, value: unknown) => {
-    params.push(value);
-    conds.push(sql(`$${first + params.length - 1}`));
+  const bind: Bind = (v) => {
+    params.push(v);
+    return `$${first + params.length - 1}`;
   };
-  if (f.group)
-    add(
-      (p) => `c.group_id = (SELECT id FROM customer_groups WHERE account_id = c.account_id AND code = ${p})`,
-      f.group,
+  return { bind, params };
+}
+
+/** SQL conditions for a filter; `c` is the customers table. */
+export function filterSql(f: CustomerFilter, bind: Bind): string {
+  const conds: string[] = [f.deleted ? 'c.deleted_at IS NOT NULL' : 'c.deleted_at IS NULL'];
+  if (f.group) {
+    conds.push(
+      `c.group_id = (SELECT id FROM customer_groups WHERE account_id = c.account_id AND code = ${bind(f.group)})`,
     );
+  }
   if (f.catalogue) {
-    add(
-      (p) => `c.catalogue_id = (SELECT id FROM catalogues WHERE account_id = c.account_id AND code = ${p})`,
-      f.catalogue,
+    conds.push(
+      `c.catalogue_id = (SELECT id FROM catalogues WHERE account_id = c.account_id AND code = ${bind(f.catalogue)})`,
     );
   }
-  if (f.label) add((p) => `c.labels @> ARRAY[${p}::text]`, f.label);
+  if (f.label) conds.push(`c.labels @> ARRAY[${bind(f.label)}::text]`);
   if (f.search) {
-    add(
-      (p) => `(c.customer_number || ' ' || c.name || ' ' || coalesce(c.email, '')) ILIKE '%' || ${p} || '%'`,
-      f.search.replace(/[\\%_]/g, '\\$&'),
-    );
+    const like = bind(f.search.replace(/[\\%_]/g, '\\$&'));
+    conds.push(`(c.customer_number || ' ' || c.name || ' ' || coalesce(c.email, '')) ILIKE '%' || ${like} || '%'`);
   }
-  if (f.updatedSince) add((p) => `c.updated_at >= ${p}`, f.updatedSince);
-  return { sql: conds.join(' AND '), params };
+  if (f.updatedSince) conds.push(`c.updated_at >= ${bind(new Date(f.updatedSince).toISOString())}::timestamptz`);
+  return conds.join(' AND ');
 }
 
 /** A page of customers by number; `after` is the last number of the previous page. */
@@ -81,12 +86,12 @@ export async function listCustomers(
   f: CustomerFilter,
   page: { after?: string; limit: number },
 ) {
-  const where = filterSql(f, 4);
+  const { bind, params } = binder(4);
   const rows = await sqlRows<CustomerRow>(
     db,
-    `${CUSTOMER_SELECT} WHERE c.account_id = $1 AND ($2::text IS NULL OR c.customer_number > $2) AND ${where.sql}
+    `${CUSTOMER_SELECT} WHERE c.account_id = $1 AND ($2::text IS NULL OR c.customer_number > $2) AND ${filterSql(f, bind)}
      ORDER BY c.customer_number LIMIT $3`,
-    [accountId, page.after ?? null, page.limit + 1, ...where.params],
+    [accountId, page.after ?? null, page.limit + 1, ...params],
   );
   const items = rows.slice(0, page.limit).map(presentCustomer);
   return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.number ?? null) : null };

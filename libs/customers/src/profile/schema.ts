@@ -5,6 +5,8 @@ import { CONTACT_SLOTS, CUSTOM_KEY, DAYS } from '../fields';
 const NO_CONTROL = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$/;
 const text = (max: number) => z.string().trim().max(max).regex(NO_CONTROL, 'contains a control character');
 const optionalText = (max: number) => text(max).nullable().optional();
+/** Labels and phones are written joined by `|` in exports, so they can't hold one. */
+const noPipe = (t: z.ZodString) => t.regex(/^[^|]*$/, "can't contain |");
 
 export const addressSchema = z
   .object({
@@ -25,13 +27,16 @@ export const contactSchema = z
   .object({
     name: text(200).optional(),
     email: z.email().max(254).optional(),
-    phones: z.array(text(50).min(1)).max(5).optional(),
+    phones: z
+      .array(noPipe(text(50).min(1)))
+      .max(5)
+      .optional(),
     role: text(200).optional(),
   })
   .strict();
 
 export const customerNumberSchema = text(64).min(1);
-export const labelSchema = text(64).min(1);
+export const labelSchema = noPipe(text(64).min(1));
 
 /** The writable profile, as the API takes it (create: name and number required; patch: anything). */
 export const profileFields = {

@@ -1,5 +1,5 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
-import { type CustomerFilter, CustomerRuleError, filterSql } from '../profile/customers.service';
+import { binder, type CustomerFilter, CustomerRuleError, filterSql } from '../profile/customers.service';
 
 type Db = EntityManager;
 
@@ -52,9 +52,10 @@ export type LabelSelection = { customerRefs: string[] } | { filter: CustomerFilt
 
 /** SQL condition and params ($1 = account, from $first on) choosing the customers of a bulk label edit. */
 export function selectionSql(s: LabelSelection, first: number) {
-  if ('customerRefs' in s)
-    return { sql: `c.customer_number = ANY($${first}::text[])`, params: [s.customerRefs] as unknown[] };
-  return filterSql(s.filter, first);
+  const { bind, params } = binder(first);
+  const sql =
+    'customerRefs' in s ? `c.customer_number = ANY(${bind(s.customerRefs)}::text[])` : filterSql(s.filter, bind);
+  return { sql, params };
 }
 
 export async function countSelection(db: Db, accountId: string, s: LabelSelection): Promise<number> {

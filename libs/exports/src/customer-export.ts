@@ -1,0 +1,75 @@
+import { PassThrough } from 'node:stream';
+import type { JobParams } from '@customer-hub/contracts';
+import { safeCellSql } from '@customer-hub/csv';
+import {
+  binder,
+  type CustomerFilter,
+  customKeys,
+  exportColumns,
+  exportSelect,
+  literalBind,
+} from '@customer-hub/customers';
+import { sqlRows } from '@customer-hub/db';
+import type { JobContext, JobOutcome } from '@customer-hub/queue';
+import ExcelJS from 'exceljs';
+import { copyToExportFile, exportOutcome, storeExport } from './export-file';
+
+export type CustomerExportParams = Extract<JobParams['export'], { what: 'customers' }>;
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const BATCH = 5_000;
+
+/**
+ * Customer export: every column the import reads, in the template's order, so that export → edit → import
+ * changes only what was edited. CSV comes from COPY with formula-safe cells; XLSX is written row by row from
+ * batches read in number order (string cells, which a spreadsheet never runs as formulas).
+ */
+export async function exportCustomers(
+  ctx: JobContext<'export'>,
+  params: CustomerExportParams,
+  ttlHours: number,
+): Promise<JobOutcome> {
+  const { ds, run } = ctx;
+  const filter = params.filter as CustomerFilter;
+  const columns = exportColumns(await customKeys(ds, run.accountId), '|');
+  if (params.format === 'csv') {
+    const query = `${exportSelect(columns, run.accountId, filter, literalBind, safeCellSql)} ORDER BY c.customer_number`;
+    return copyToExportFile(ctx, query, { bom: params.bom, ttlHours });
+  }
+  const { bind, params: values } = binder(2);
+  const select = exportSelect(columns, run.accountId, filter, bind);
+  const [{ n: total }] = (await sqlRows<{ n: number }>(
+    ds,
+    `SELECT count(*)::int AS n FROM (${select} AND $1::text IS NULL) q`,
+    [null, ...values],
+  )) as [{ n: number }];
+  const body = new PassThrough();
+  const stored = storeExport(ctx, 'export.xlsx', body, XLSX_TYPE, ttlHours);
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: body, useSharedStrings: false, useStyles: false });
+  const sheet = book.addWorksheet('customers');
+  sheet.addRow(columns.map(([h]) => h)).commit();
+  let after: string | null = null;
+  let done = 0;
+  try {
+    for (;;) {
+      await ctx.checkpoint();
+      const rows: Record<string, string | null>[] = await sqlRows<Record<string, string | null>>(
+        ds,
+        `SELECT * FROM (${select} AND ($1::text IS NULL OR c.customer_number > $1)
+          ORDER BY c.customer_number LIMIT ${BATCH}) q`,
+        [after, ...values],
+      );
+      for (const r of rows) sheet.addRow(columns.map(([h]) => r[h] ?? null)).commit();
+      done += rows.length;
+      await ctx.progress(done, total);
+      if (rows.length < BATCH) break;
+      after = rows.at(-1)!.customer_number!;
+    }
+    sheet.commit();
+    await book.commit();
+  } catch (err) {
+    body.destroy(err as Error);
+    await stored.catch(() => {});
+    throw err;
+  }
+  return exportOutcome(done, 'export.xlsx', await stored);
+}

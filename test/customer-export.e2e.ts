@@ -1,0 +1,126 @@
+import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
+import ExcelJS from 'exceljs';
+import request from 'supertest';
+import { importCustomers } from './support/customers';
+import { bearer, createHarness, type Harness } from './support/harness';
+
+let h: Harness;
+let acme: TestAccount;
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+const binary = (res: request.Response, done: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+};
+
+/** Runs an export as staff and returns its job and file. */
+async function exportCustomers(format: 'csv' | 'xlsx', filters: object = {}) {
+  const res = await request(h.app)
+    .post('/v1/exports')
+    .set(bearer(acme.tokens.staff))
+    .send({ kind: 'customers', format, filters });
+  expect(res.status).toBe(202);
+  const run = await waitForJob(h.ds, res.body.jobId);
+  expect({ state: run.state, error: run.error }).toEqual({ state: 'succeeded', error: null });
+  const file = await request(h.app)
+    .get(`/v1/jobs/${run.id}/files/export.${format}`)
+    .set(bearer(acme.tokens.staff))
+    .buffer(true)
+    .parse(binary);
+  expect(file.status).toBe(200);
+  return { run, file: file.body as Buffer };
+}
+
+const FILE = [
+  'customer_number,type,name,email,phone,customer_group,labels,delivery_days,cutoff_enabled,cutoff_time,portal_access,billing_line1,billing_city,shipping_postcode,contact1_name,contact1_phones,contact2_email,custom:route,custom:risk',
+  'R-1,business,Round Trip Ltd,rt@example.com,+44 1632 960000,TRADE,north|vip,mon|thu,true,06:30,true,"1 Loop Rd, Unit 2",Bristol,BS1 4DJ,Rita,111|222,second@example.com,R9,"=HYPERLINK(""x"")"',
+  'R-2,consumer,Ann Person,,,,,,,,,,,,,,,,',
+  'R-3,business,"Quote ""Co""",q@example.com,-12,,ops,sun,false,,false,,,,,,,R1,',
+].join('\n');
+
+beforeAll(async () => {
+  h = await createHarness();
+  acme = await createTestAccount(h.ds);
+  await h.startWorkers();
+  await h.ds.query(`INSERT INTO customer_groups (account_id, code, name) VALUES ($1, 'TRADE', 'Trade')`, [
+    acme.account.id,
+  ]);
+
+  const { job, errors } = await importCustomers(h, acme.tokens.admin, FILE);
+  expect({ counts: job.counts, errors }).toEqual({
+    counts: expect.objectContaining({ created: 3, rejected: 0 }),
+    errors: '',
+  });
+});
+afterAll(() => h.cleanup());
+
+describe('customer export', () => {
+  it('writes every column the import reads, formula-safe, and re-imports as unchanged', async () => {
+    const { run, file } = await exportCustomers('csv');
+    expect(run.counts).toEqual({ rows: 4 }); // C-1 comes with every test account
+    const text = file.toString('utf8');
+    const [header, ...rows] = text.trim().split('\n');
+    expect(header).toMatch(
+      /^customer_number,type,name,contact_name,email,phone,customer_group,pricing_tier,catalogue,/,
+    );
+    expect(header).toMatch(/,custom:risk,custom:route$/);
+    expect(rows.find((r) => r.startsWith('R-1,'))).toContain(`'+44 1632 960000`);
+    expect(rows.find((r) => r.startsWith('R-1,'))).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(rows.find((r) => r.startsWith('R-3,'))).toContain(',-12,');
+    const again = await importCustomers(h, acme.tokens.admin, file);
+    expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 4, rejected: 0, warnings: 0 });
+  });
+
+  it('round-trips CSV: an edited cell is the only change', async () => {
+    const { file } = await exportCustomers('csv');
+    const edited = file.toString('utf8').replace('Round Trip Ltd', 'Round Trip Limited');
+    const res = await importCustomers(h, acme.tokens.admin, edited);
+    expect(res.job.counts).toMatchObject({ updated: 1, unchanged: 3 });
+    const after = (await exportCustomers('csv')).file.toString('utf8');
+    expect(after).toBe(edited);
+  });
+
+  it('round-trips XLSX: an edited cell is the only change', async () => {
+    const { run, file } = await exportCustomers('xlsx');
+    expect(run.counts).toEqual({ rows: 4 });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(file as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0]!;
+    const header = (sheet.getRow(1).values as string[]).slice(1);
+    const nameCol = header.indexOf('name') + 1;
+    const r1 = [...Array(sheet.rowCount).keys()]
+      .map((i) => sheet.getRow(i + 1))
+      .find((r) => r.getCell(1).value === 'R-1')!;
+    expect(r1.getCell(header.indexOf('custom:risk') + 1).value).toBe('=HYPERLINK("x")'); // a string cell, not a formula
+    r1.getCell(nameCol).value = 'Round Trip XL';
+    const edited = Buffer.from(await book.xlsx.writeBuffer());
+    const res = await importCustomers(h, acme.tokens.admin, edited, '', XLSX);
+    expect(res.job.counts).toMatchObject({ updated: 1, unchanged: 3, rejected: 0, warnings: 0 });
+    const c = await request(h.app).get('/v1/customers/R-1').set(bearer(acme.tokens.staff));
+    expect(c.body).toMatchObject({
+      name: 'Round Trip XL',
+      phone: '+44 1632 960000',
+      customFields: { risk: '=HYPERLINK("x")' },
+    });
+  });
+
+  it('exports only the customers a filter selects', async () => {
+    const { run, file } = await exportCustomers('csv', { label: 'ops' });
+    expect(run.counts).toEqual({ rows: 1 });
+    expect(file.toString('utf8').trim().split('\n')[1]).toMatch(/^R-3,/);
+  });
+
+  it("does not let another account export this account's customers", async () => {
+    const other = await createTestAccount(h.ds);
+    const res = await request(h.app)
+      .post('/v1/exports')
+      .set(bearer(other.tokens.staff))
+      .send({ kind: 'customers', format: 'csv' });
+    const run = await waitForJob(h.ds, res.body.jobId);
+    expect(run.counts).toEqual({ rows: 1 });
+    const file = await request(h.app).get(`/v1/jobs/${run.id}/files/export.csv`).set(bearer(other.tokens.staff));
+    expect(file.text).not.toContain('R-1');
+    expect((await request(h.app).get(`/v1/jobs/${run.id}`).set(bearer(acme.tokens.staff))).status).toBe(404);
+  });
+});
