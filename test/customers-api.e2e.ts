@@ -83,10 +83,11 @@ describe('customers', () => {
     expect(await names('label=y')).toEqual(['L-2']);
     expect(await names('search=lime')).toEqual(['L-2']);
     expect(await names('search=L-&updatedSince=2000-01-01T00:00:00Z')).toEqual(['L-1', 'L-2', 'L-3']);
-    const page1 = (await admin.get('/v1/customers?search=Ltd&limit=1')).body;
-    expect(page1.items.map((c: { number: string }) => c.number)).toEqual(['L-1']);
-    const page2 = (await admin.get(`/v1/customers?search=Ltd&limit=1&cursor=${page1.nextCursor}`)).body;
-    expect(page2).toMatchObject({ items: [{ number: 'L-2' }], nextCursor: null });
+    expect(await names('search=MANGO')).toEqual(['L-3']);
+    const page1 = (await admin.get('/v1/customers?search=L-&limit=2')).body;
+    expect(page1.items.map((c: { number: string }) => c.number)).toEqual(['L-1', 'L-2']);
+    const page2 = (await admin.get(`/v1/customers?search=L-&limit=2&cursor=${page1.nextCursor}`)).body;
+    expect(page2).toMatchObject({ items: [{ number: 'L-3' }], nextCursor: null });
     expect((await admin.patch('/v1/customers/L-2', { group: 'NOPE' })).status).toBe(422);
     expect((await admin.delete('/v1/customer-groups/TRADE')).status).toBe(409);
   });

@@ -46,11 +46,27 @@ export async function copyRows(
   target: string,
   rows: Iterable<(string | null)[]> | AsyncIterable<(string | null)[]>,
 ): Promise<void> {
+  async function* single() {
+    for await (const row of rows) yield [row];
+  }
+  await copyRowBatches(client, target, single());
+}
+
+/** {@link copyRows} for rows that come in batches (one await per batch, not per row). */
+export async function copyRowBatches(
+  client: PoolClient,
+  target: string,
+  batches: AsyncIterable<(string | null)[][]>,
+): Promise<void> {
   const copy = copyIn(client, `COPY ${target} FROM STDIN`);
   let buf = '';
   try {
-    for await (const row of rows) {
-      buf += `${row.map(copyValue).join('\t')}\n`;
+    for await (const batch of batches) {
+      for (const row of batch) {
+        let line = '';
+        for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyValue(row[i]!);
+        buf += `${line}\n`;
+      }
       if (buf.length > 1 << 20) {
         if (!copy.stream.write(buf)) await new Promise((r) => copy.stream.once('drain', r));
         buf = '';

@@ -1,23 +1,11 @@
 import { ErrorReport, resolveDialect } from '@customer-hub/csv';
 import { sqlRows, withPgClient } from '@customer-hub/db';
-import { type JobContext, JobInputError, type JobOutcome, jobFile } from '@customer-hub/queue';
+import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { DistinctValues, DuplicateSpotter } from './duplicates';
 import { loadRows, type RowTrackers } from './load-rows';
 import { createPartition, finishPartition } from './partition';
 import { writeUnmatched } from './unmatched';
 import { currentVersionId, dropVersion, pruneVersions, publishVersion } from './versions';
-
-/** Logs how long each phase took, for ops and benchmarks. */
-function phaseTimer(ctx: JobContext<'purchase-history'>) {
-  let last = process.hrtime.bigint();
-  return {
-    done(phase: string) {
-      const now = process.hrtime.bigint();
-      ctx.logger.info({ phase, ms: Number(now - last) / 1e6 }, `purchase-history ${phase} done`);
-      last = now;
-    },
-  };
-}
 
 /**
  * The purchase-history upload: validates and loads the file into a new version (its own partition, indexed while
@@ -65,7 +53,7 @@ async function build(ctx: JobContext<'purchase-history'>, versionId: string): Pr
     products: new DistinctValues(),
   };
   const report = new ErrorReport(files, `jobs/${run.id}/errors.csv`);
-  const timer = phaseTimer(ctx);
+  const timer = phaseTimer(ctx.logger, 'purchase-history');
   const counts = await withPgClient(ds, async (client) => {
     const table = await createPartition(client, versionId);
     return loadRows(ctx, client, dialect, table, report, track);

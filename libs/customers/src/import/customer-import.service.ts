@@ -1,10 +1,10 @@
-import { ErrorReport, isLineError } from '@customer-hub/csv';
-import { copyRows, type EntityManager, type PoolClient, sqlRows, withPgClient } from '@customer-hub/db';
-import { type JobContext, JobInputError, type JobOutcome, jobFile } from '@customer-hub/queue';
+import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
+import { copyRowBatches, type EntityManager, type PoolClient, sqlRows, withPgClient } from '@customer-hub/db';
+import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { type Layout, LayoutError, layoutOf } from './layout';
-import { readRecords } from './records';
+import { readRecordBatches } from './records';
 import { changesSql, RESOLVED, resolvedColumns, resolveJoins } from './resolve-sql';
-import { createStagingSql, customerStagingOf, STAGED_COLUMNS, stageRow } from './staging';
+import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
 
@@ -21,26 +21,28 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
   const state: Loaded = { layout: null, header: [], loaded: 0, seen: 0 };
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
-  const deleting = params.mode === 'delete';
-  async function* rows(): AsyncGenerator<(string | null)[]> {
-    for await (const item of readRecords(ctx)) {
-      if (++state.seen % 16_384 === 0) {
-        await ctx.checkpoint();
-        await ctx.progress(state.seen);
-      }
+  let stager: RowStager | null = null;
+  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
+  /** Turns one batch of records into staging rows; rejected rows and unknown columns go to the report. */
+  async function stageBatch(items: CsvItem[]): Promise<(string | null)[][]> {
+    const out: (string | null)[][] = [];
+    for (const item of items) {
+      state.seen++;
       if (isLineError(item)) {
         await report.add({ line: item.line, column: '', value: '', message: item.error });
         continue;
       }
-      if (!state.layout) {
+      if (!stager) {
         try {
           state.layout = layoutOf(item.fields, params.keyColumn);
         } catch (err) {
-          if (err instanceof LayoutError)
+          if (err instanceof LayoutError) {
             throw new JobInputError(`The header row (line ${item.line}) is not usable: ${err.message}.`);
+          }
           throw err;
         }
         state.header = item.fields;
+        stager = new RowStager(state.layout, state.header, options);
         for (const u of state.layout.unknown) {
           await report.add({
             line: item.line,
@@ -51,20 +53,25 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
         }
         continue;
       }
-      const staged = stageRow(item.fields, state.layout, state.header, {
-        blank: params.blank,
-        separator: params.separator,
-        deleting,
-      });
+      const staged = stager.stage(item.fields);
       if ('message' in staged) {
         await report.add({ line: item.line, ...staged });
         continue;
       }
       state.loaded++;
-      yield [String(item.line), staged.number, ...staged.values];
+      out.push([String(item.line), staged.number, ...staged.values]);
+    }
+    return out;
+  }
+  async function* batches(): AsyncGenerator<(string | null)[][]> {
+    for await (const items of readRecordBatches(ctx)) {
+      yield await stageBatch(items);
+      await ctx.checkpoint();
+      await ctx.progress(state.seen);
     }
   }
-  await copyRows(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, rows());
+  await copyRowBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
+  await client.query(`ANALYZE ${stage}`);
   return state;
 }
 
@@ -157,15 +164,19 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   const { ds, files, run, params } = ctx;
   const stage = customerStagingOf(run.id);
   const report = new ErrorReport(files, `jobs/${run.id}/errors.csv`);
+  const timer = phaseTimer(ctx.logger, 'customer-import');
   let rowErrors = 0;
   let checked: { rejected: number; skipped: number };
   let loaded: Loaded;
   try {
     ({ loaded, checked } = await withPgClient(ds, async (client) => {
       const l = await loadStaging(ctx, client, stage, report);
+      timer.done('load');
       rowErrors = report.count - (l.layout?.unknown.length ?? 0);
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
-      return { loaded: l, checked: await checkStaging(client, ctx, stage, l, report) };
+      const c = await checkStaging(client, ctx, stage, l, report);
+      timer.done('check');
+      return { loaded: l, checked: c };
     }));
   } catch (err) {
     await report.close().catch(() => {});
@@ -189,11 +200,17 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   if (loaded.seen <= 1) throw await fail('The customer file has a header row but no data rows.');
   await ctx.progress(loaded.seen, loaded.seen);
   const counts = { ...(await countOutcomes(ctx, stage)), ...base };
+  timer.done('count');
   return {
     counts,
     files: report.count ? [errorFile] : [],
     state: params.validateOnly ? 'awaiting_commit' : 'succeeded',
-    commit: params.validateOnly ? undefined : (m) => applyCustomerImport(m, run.accountId, run.id, params.mode),
+    commit: params.validateOnly
+      ? undefined
+      : async (m) => {
+          await applyCustomerImport(m, run.accountId, run.id, params.mode);
+          timer.done('apply');
+        },
   };
 }
 

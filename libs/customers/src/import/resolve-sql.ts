@@ -8,8 +8,13 @@ import { ADDRESS_KINDS, CONTACT_SLOTS } from '../fields';
 const keepOrClear = (staged: string, current: string, cleared = 'NULL') =>
   `CASE WHEN s.${staged} IS NULL THEN ${current} WHEN s.${staged} = '' THEN ${cleared} ELSE`;
 
-const merge = (current: string, part: string) =>
+/** A staged structured part leaves the stored one alone unless it sets or clears something. */
+const untouched = (part: string) => `s.${part}_set IS NULL AND s.${part}_clear IS NULL`;
+const mergeExpr = (current: string, part: string) =>
   `nullif((coalesce(${current}, '{}') || coalesce(s.${part}_set, '{}')) - coalesce(s.${part}_clear, '{}'::text[]), '{}'::jsonb)`;
+const merge = (current: string, part: string) =>
+  `CASE WHEN ${untouched(part)} THEN ${current} ELSE ${mergeExpr(current, part)} END`;
+const slots = Array.from({ length: CONTACT_SLOTS }, (_, i) => i);
 
 const split = (staged: string) => `string_to_array(s.${staged}, chr(31))`;
 
@@ -37,10 +42,10 @@ export const RESOLVED: [column: string, expr: string][] = [
   ...ADDRESS_KINDS.map((k): [string, string] => [`${k}_address`, merge(`c.${k}_address`, k)]),
   [
     'contacts',
-    `(SELECT coalesce(jsonb_agg(x ORDER BY n), '[]') FROM (VALUES ${Array.from(
-      { length: CONTACT_SLOTS },
-      (_, i) => `(${i}, ${merge(`c.contacts -> ${i}`, `contact${i + 1}`)})`,
-    ).join(', ')}) v(n, x) WHERE x IS NOT NULL)`,
+    `CASE WHEN ${slots.map((i) => untouched(`contact${i + 1}`)).join(' AND ')} THEN coalesce(c.contacts, '[]')
+     ELSE jsonb_path_query_array(jsonb_build_array(${slots
+       .map((i) => mergeExpr(`c.contacts -> ${i}`, `contact${i + 1}`))
+       .join(', ')}), '$[*] ? (@ != null)') END`,
   ],
   ['custom_fields', `coalesce(${merge('c.custom_fields', 'custom')}, '{}')`],
 ];

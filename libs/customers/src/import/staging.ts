@@ -1,4 +1,4 @@
-import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS } from '../fields';
+import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS, type ScalarField } from '../fields';
 import { checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
 import type { Layout } from './layout';
 
@@ -36,87 +36,135 @@ export type Blank = 'ignore' | 'clear';
 /** A Postgres array literal of plain strings. */
 const pgArray = (items: string[]) => `{${items.map((i) => `"${i.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
+type PartCheck = 'address' | 'email' | 'phones' | 'custom';
+
+interface Group {
+  setSlot: number;
+  clearSlot: number;
+  parts: { part: string; index: number; check: PartCheck }[];
+}
+
+const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column);
+const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
+
+function checkPart(check: PartCheck, v: string): string | null {
+  if (check === 'email') return checkEmail(v);
+  if (check === 'phones') return checkText(v, 200);
+  return checkText(v, check === 'custom' ? CUSTOM_MAX : ADDRESS_MAX);
+}
+
 /**
- * One data row → its staging values, or the first problem with it. A scalar is NULL when the file leaves it
- * alone (no column, or a blank cell with blank=ignore) and '' when it is to be cleared; structured parts carry
- * what to set and what to clear.
+ * Turns data rows into staging values, with the layout worked out once. A scalar is NULL when the file leaves
+ * it alone (no column, or a blank cell with blank=ignore) and '' when it is to be cleared; structured parts
+ * carry what to set and what to clear. A row with a bad cell gives its first problem instead.
  */
-export function stageRow(
-  fields: string[],
-  layout: Layout,
-  header: string[],
-  o: { blank: Blank; separator: string; deleting: boolean },
-): { number: string; values: (string | null)[] } | CellProblem {
-  const cell = (i: number) => unescapeCell((fields[i] ?? '').trim());
-  const where = (i: number) => `${i + 1} (${header[i]?.trim()})`;
-  const number = cell(layout.key);
-  if (number === '') return { column: where(layout.key), value: '', message: 'customer number is empty' };
-  const numberProblem = checkText(number, 64);
-  if (numberProblem) return { column: where(layout.key), value: number, message: `customer number ${numberProblem}` };
-  if (o.deleting) return { number, values: STAGED_COLUMNS.map(() => null) };
+export class RowStager {
+  private readonly scalars: { field: ScalarField; index: number; slot: number }[];
+  private readonly groups: Group[];
+  private readonly nameSlot = slotOf('name');
 
-  const values = new Map<string, string | null>();
-  for (const { field, index } of layout.scalars) {
-    const raw = cell(index);
-    if (raw === '') {
-      if (o.blank === 'ignore') continue;
-      if (field.required) {
-        return { column: where(index), value: '', message: `${field.column} can't be blank (blank=clear)` };
-      }
-      values.set(field.column, '');
-      continue;
+  constructor(
+    private readonly layout: Layout,
+    private readonly header: string[],
+    private readonly o: { blank: Blank; separator: string; deleting: boolean },
+  ) {
+    this.scalars = layout.scalars.map((s) => ({ ...s, slot: slotOf(s.field.column) }));
+    const group = (name: string, parts: Group['parts']): Group => ({
+      setSlot: slotOf(`${name}_set`),
+      clearSlot: slotOf(`${name}_clear`),
+      parts,
+    });
+    this.groups = [
+      ...layout.addresses.map((a) =>
+        group(
+          a.kind,
+          a.parts.map((p) => ({ ...p, check: 'address' as const })),
+        ),
+      ),
+      ...layout.contacts.map((c) =>
+        group(
+          `contact${c.slot}`,
+          c.parts.map((p) => ({
+            ...p,
+            check:
+              p.part === 'email'
+                ? ('email' as const)
+                : p.part === 'phones'
+                  ? ('phones' as const)
+                  : ('address' as const),
+          })),
+        ),
+      ),
+      group(
+        'custom',
+        layout.custom.map((c) => ({ part: c.key, index: c.index, check: 'custom' as const })),
+      ),
+    ].filter((g) => g.parts.length > 0);
+  }
+
+  private where(i: number) {
+    return `${i + 1} (${this.header[i]?.trim()})`;
+  }
+
+  stage(fields: string[]): { number: string; values: (string | null)[] } | CellProblem {
+    const { layout, o } = this;
+    const number = cellAt(fields, layout.key);
+    if (number === '') return { column: this.where(layout.key), value: '', message: 'customer number is empty' };
+    const numberProblem = checkText(number, 64);
+    if (numberProblem) {
+      return { column: this.where(layout.key), value: number, message: `customer number ${numberProblem}` };
     }
-    const parsed = parseCell(field, raw, o.separator);
-    if ('error' in parsed) return { column: where(index), value: raw, message: `${field.column} ${parsed.error}` };
-    values.set(field.column, parsed.value);
-  }
+    const values: (string | null)[] = new Array(STAGED_COLUMNS.length).fill(null);
+    if (o.deleting) return { number, values };
 
-  if (layout.nameParts.length) {
-    const name = layout.nameParts
-      .map(cell)
-      .filter((p) => p !== '')
-      .join(' ');
-    const problem = name === '' ? null : checkText(name, 200);
-    if (problem) return { column: where(layout.nameParts[0]!), value: name, message: `name ${problem}` };
-    if (name !== '') values.set('name', name);
-  }
-
-  const structured = (
-    name: string,
-    parts: { part: string; index: number }[],
-    check: (p: string, v: string) => string | null,
-  ) => {
-    const set: Record<string, unknown> = {};
-    const clear: string[] = [];
-    for (const { part, index } of parts) {
-      const raw = cell(index);
+    for (const { field, index, slot } of this.scalars) {
+      const raw = cellAt(fields, index);
       if (raw === '') {
-        if (o.blank === 'clear') clear.push(part);
+        if (o.blank === 'ignore') continue;
+        if (field.required) {
+          return { column: this.where(index), value: '', message: `${field.column} can't be blank (blank=clear)` };
+        }
+        values[slot] = '';
         continue;
       }
-      const problem = check(part, raw);
-      if (problem) return { column: where(index), value: raw, message: `${header[index]?.trim()} ${problem}` };
-      set[part] = part === 'phones' ? splitValues(raw, o.separator) : raw;
+      const parsed = parseCell(field, raw, o.separator);
+      if ('error' in parsed)
+        return { column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` };
+      values[slot] = parsed.value;
     }
-    values.set(`${name}_set`, Object.keys(set).length ? JSON.stringify(set) : null);
-    values.set(`${name}_clear`, clear.length ? pgArray(clear) : null);
-    return null;
-  };
-  for (const a of layout.addresses) {
-    const problem = structured(a.kind, a.parts, (_p, v) => checkText(v, ADDRESS_MAX));
-    if (problem) return problem;
+
+    if (layout.nameParts.length) {
+      let name = '';
+      for (const i of layout.nameParts) {
+        const part = cellAt(fields, i);
+        if (part !== '') name = name ? `${name} ${part}` : part;
+      }
+      const problem = name === '' ? null : checkText(name, 200);
+      if (problem) return { column: this.where(layout.nameParts[0]!), value: name, message: `name ${problem}` };
+      if (name !== '') values[this.nameSlot] = name;
+    }
+
+    for (const g of this.groups) {
+      let set: Record<string, unknown> | null = null;
+      let clear: string[] | null = null;
+      for (const { part, index, check } of g.parts) {
+        const raw = cellAt(fields, index);
+        if (raw === '') {
+          if (o.blank === 'clear') {
+            clear ??= [];
+            clear.push(part);
+          }
+          continue;
+        }
+        const problem = checkPart(check, raw);
+        if (problem)
+          return { column: this.where(index), value: raw, message: `${this.header[index]?.trim()} ${problem}` };
+        set ??= {};
+        set[part] = check === 'phones' ? splitValues(raw, o.separator) : raw;
+      }
+      if (set) values[g.setSlot] = JSON.stringify(set);
+      if (clear) values[g.clearSlot] = pgArray(clear);
+    }
+    return { number, values };
   }
-  for (const c of layout.contacts) {
-    const problem = structured(`contact${c.slot}`, c.parts, (p, v) =>
-      p === 'email' ? checkEmail(v) : p === 'phones' ? checkText(v, 200) : checkText(v, ADDRESS_MAX),
-    );
-    if (problem) return problem;
-  }
-  const custom = structured(
-    'custom',
-    layout.custom.map((c) => ({ part: c.key, index: c.index })),
-    (_p, v) => checkText(v, CUSTOM_MAX),
-  );
-  if (custom) return custom;
-  return { number, values: STAGED_COLUMNS.map((c) => values.get(c) ?? null) };
 }

@@ -39,6 +39,7 @@ export interface CustomerFilter {
   group?: string;
   label?: string;
   catalogue?: string;
+  /** A prefix of the number, the name or the email (case-insensitive for name and email). */
   search?: string;
   updatedSince?: Date | string;
   deleted?: boolean;
@@ -72,8 +73,11 @@ export function filterSql(f: CustomerFilter, bind: Bind): string {
   }
   if (f.label) conds.push(`c.labels @> ARRAY[${bind(f.label)}::text]`);
   if (f.search) {
-    const like = bind(f.search.replace(/[\\%_]/g, '\\$&'));
-    conds.push(`(c.customer_number || ' ' || c.name || ' ' || coalesce(c.email, '')) ILIKE '%' || ${like} || '%'`);
+    const prefix = bind(`${f.search.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`);
+    const numberPrefix = bind(`${f.search.replace(/[\\%_]/g, '\\$&')}%`);
+    conds.push(
+      `(c.customer_number LIKE ${numberPrefix} OR lower(c.name) LIKE ${prefix} OR lower(c.email) LIKE ${prefix})`,
+    );
   }
   if (f.updatedSince) conds.push(`c.updated_at >= ${bind(new Date(f.updatedSince).toISOString())}::timestamptz`);
   return conds.join(' AND ');

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BenchWorld, benchWorld, fmt, peakRssMb, seconds, uploadFile, waitForJobDone } from './support';
+
+/**
+ * `npm run bench:customers -- --rows 1000000`: customer profile import (all new, then all existing with 10%
+ * changed) and export through the API, each beside psql \copy of the same rows in the same run, with the ratios
+ * and the worker's peak RSS.
+ */
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+const ROWS = Number(values.rows);
+const HEADER =
+  'customer_number,type,name,contact_name,email,phone,customer_group,labels,delivery_days,cutoff_time,portal_access,' +
+  'billing_line1,billing_city,billing_postcode,billing_country,contact1_name,contact1_email,contact1_phones,custom:route';
+const GROUPS = ['TRADE', 'RETAIL', 'HORECA', 'EXPORT', 'STAFF'];
+const CITIES = ['Leeds', 'Bristol', 'Glasgow', 'Cardiff', 'Belfast', 'York', 'Bath', 'Derby'];
+const DAYS = ['mon', 'mon|thu', 'tue|fri', 'wed', 'mon|wed|fri', ''];
+
+/** One customer line; `changed` alters two cells, as a re-import with edits would. */
+function line(i: number, changed: boolean): string {
+  const n = `C${String(i).padStart(8, '0')}`;
+  const city = CITIES[i % CITIES.length];
+  const name = changed ? `Renamed Foods ${i} Ltd` : `Foods ${i} Ltd`;
+  const phone = changed
+    ? `+44 20 7946 ${String(i % 10_000).padStart(4, '0')}`
+    : `0113 496 ${String(i % 10_000).padStart(4, '0')}`;
+  return [
+    n,
+    i % 10 === 0 ? 'consumer' : 'business',
+    name,
+    `Buyer ${i}`,
+    `orders${i}@example.com`,
+    phone,
+    GROUPS[i % GROUPS.length],
+    i % 3 === 0 ? 'vip|north' : 'south',
+    DAYS[i % DAYS.length],
+    i % 4 === 0 ? '16:00' : '',
+    i % 2 === 0 ? 'true' : 'false',
+    `"${i} High Street, Unit ${i % 50}"`,
+    city,
+    `LS${i % 30} ${i % 9}AB`,
+    'GB',
+    `Contact ${i}`,
+    `contact${i}@example.com`,
+    `0113 ${i % 1000}|07700 ${i % 100_000}`,
+    `R${i % 40}`,
+  ].join(',');
+}
+
+function generate(file: string, changedEvery: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  let buf = `${HEADER}\n`;
+  let i = 0;
+  return new Promise((resolve) => {
+    const pump = () => {
+      while (i < ROWS) {
+        buf += `${line(i, changedEvery > 0 && i % changedEvery === 0)}\n`;
+        i++;
+        if (buf.length > 1 << 20) {
+          const ok = out.write(buf);
+          buf = '';
+          if (!ok) return void out.once('drain', pump);
+        }
+      }
+      out.end(buf, resolve);
+    };
+    pump();
+  });
+}
+
+/** psql \copy of the file into a plain table of as many text columns: the baseline for an import. */
+function copyBaseline(w: BenchWorld, file: string): number {
+  const cols = HEADER.split(',').map((_, i) => `c${i} text`);
+  w.psql('DROP TABLE IF EXISTS baseline');
+  w.psql(`CREATE TABLE baseline (${cols.join(', ')})`);
+  w.psql('CHECKPOINT');
+  const t = process.hrtime.bigint();
+  w.psql(`\\copy baseline FROM '${file}' WITH (FORMAT csv, HEADER)`);
+  const s = seconds(t);
+  w.psql('DROP TABLE baseline');
+  w.psql('CHECKPOINT');
+  return s;
+}
+
+async function timedImport(w: BenchWorld, file: string) {
+  const t = process.hrtime.bigint();
+  const jobId = await uploadFile(w, '/v1/imports/customers?fileName=bench.csv', file);
+  const job = await waitForJobDone(w, jobId);
+  if (job.state !== 'succeeded') throw new Error(`import ${job.state}: ${JSON.stringify(job.error)}`);
+  return { s: seconds(t), counts: job.counts };
+}
+
+async function timedExport(w: BenchWorld) {
+  const t = process.hrtime.bigint();
+  const res = await fetch(`http://127.0.0.1:${w.port}/v1/exports`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${w.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'customers', format: 'csv' }),
+  });
+  const { jobId } = (await res.json()) as { jobId: string };
+  const job = await waitForJobDone(w, jobId);
+  if (job.state !== 'succeeded') throw new Error(`export ${job.state}: ${JSON.stringify(job.error)}`);
+  return seconds(t);
+}
+
+const row = (what: string, s: number, base: number, target: string) =>
+  console.log(
+    `${what.padEnd(34)} ${s.toFixed(1).padStart(7)}  ${fmt(ROWS / s).padStart(10)}   psql ${base.toFixed(1).padStart(5)} s  ` +
+      `${fmt(ROWS / base).padStart(10)}/s   ratio ${(s / base).toFixed(2)}x (target ≤ ${target})`,
+  );
+
+async function main() {
+  const fresh = path.join(os.tmpdir(), `customers-${ROWS}.csv`);
+  const edited = path.join(os.tmpdir(), `customers-${ROWS}-edited.csv`);
+  process.stdout.write(`generating ${fmt(ROWS)} customers… `);
+  await generate(fresh, 0);
+  await generate(edited, 10);
+  process.stdout.write('done\n');
+  const w = await benchWorld('customers');
+  try {
+    for (const g of GROUPS) {
+      await w.ds.query('INSERT INTO customer_groups (account_id, code, name) VALUES ($1, $2, $2)', [w.accountId, g]);
+    }
+    const newBase = copyBaseline(w, fresh);
+    w.psql('CHECKPOINT');
+    const created = await timedImport(w, fresh);
+    const editedBase = copyBaseline(w, edited);
+    w.psql('CHECKPOINT');
+    const updated = await timedImport(w, edited);
+    w.psql('CHECKPOINT');
+    const out = path.join(os.tmpdir(), `customers-${ROWS}-baseline-export.csv`);
+    let t = process.hrtime.bigint();
+    w.psql(
+      `\\copy (SELECT * FROM customers WHERE account_id = '${w.accountId}' ORDER BY customer_number) TO '${out}' WITH (FORMAT csv, HEADER)`,
+    );
+    const exportBase = seconds(t);
+    fs.rmSync(out, { force: true });
+    t = process.hrtime.bigint();
+    const exportS = await timedExport(w);
+
+    const mb = fs.statSync(fresh).size / 1024 / 1024;
+    console.log(
+      `\ncustomer profiles, ${fmt(ROWS)} rows (${mb.toFixed(0)} MB CSV, ${HEADER.split(',').length} columns)`,
+    );
+    console.log('                                   seconds      rows/s');
+    row('import, all new', created.s, newBase, '4x');
+    console.log(`  counts ${JSON.stringify(created.counts)}`);
+    row('re-import, 10% changed', updated.s, editedBase, '6x');
+    console.log(`  counts ${JSON.stringify(updated.counts)}`);
+    row('export (CSV)', exportS, exportBase, '2x');
+    console.log(
+      `peak RSS: worker ${peakRssMb(w.worker.pid!).toFixed(0)} MB (target < 300), API ${peakRssMb(w.api.pid!).toFixed(0)} MB`,
+    );
+  } finally {
+    await w.close();
+    fs.rmSync(fresh, { force: true });
+    fs.rmSync(edited, { force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
