@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { XLSX_LIMITS } from '@customer-hub/customers';
 import { createTestAccount, type TestAccount } from '@customer-hub/testing';
 import ExcelJS from 'exceljs';
 import { importCustomers } from './support/customers';
@@ -96,5 +97,25 @@ describe('real customer files', () => {
     expect(await customer('42')).toMatchObject({ name: 'Numbered' });
     const missing = await importFile(bytes, '?sheet=nope', XLSX);
     expect(missing.job.error.message).toBe('The workbook has no sheet named "nope"; it has "notes", "customers".');
+  });
+
+  it('stops reading a workbook that unpacks past the limits', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('customers');
+    sheet.addRow(['customer_number', 'name']);
+    for (let i = 0; i < 200; i++) sheet.addRow([`Z${i}`, `A long company name number ${i} ${'x'.repeat(50)}`]);
+    const bytes = Buffer.from(await book.xlsx.writeBuffer());
+    const saved = { ...XLSX_LIMITS };
+    try {
+      XLSX_LIMITS.maxSharedStringsBytes = 4_000;
+      const strings = await importFile(bytes, '', XLSX);
+      expect(strings.job.error.message).toBe('The workbook unpacks to more than 4000 bytes of shared strings.');
+      Object.assign(XLSX_LIMITS, saved, { maxUnpackedBytes: 20_000 });
+      const sheetData = await importFile(bytes, '', XLSX);
+      expect(sheetData.job.error.message).toMatch(/^The workbook unpacks to more than \d+ bytes of sheet data\.$/);
+    } finally {
+      Object.assign(XLSX_LIMITS, saved);
+    }
+    expect(await customer('Z1')).toBeUndefined();
   });
 });

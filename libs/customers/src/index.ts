@@ -2,6 +2,7 @@ export * from './export/export-sql';
 export * from './fields';
 export * from './import/customer-import.service';
 export { customerStagingOf } from './import/staging';
+export { XLSX_LIMITS } from './import/xlsx';
 export * from './profile/balances';
 export * from './profile/customers.service';
 export * from './profile/notes';

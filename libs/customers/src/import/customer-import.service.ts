@@ -229,10 +229,11 @@ async function countOutcomes(ctx: Ctx, stage: string) {
   }
   const [c] = await sqlRows<{ created: number; updated: number; unchanged: number }>(
     ctx.ds,
-    `SELECT count(*) FILTER (WHERE c.id IS NULL)::int AS created,
-            count(*) FILTER (WHERE c.id IS NOT NULL AND ${changesSql()})::int AS updated,
-            count(*) FILTER (WHERE c.id IS NOT NULL AND NOT ${changesSql()})::int AS unchanged
-     FROM ${joins}`,
+    `SELECT count(*) FILTER (WHERE outcome = 'created')::int AS created,
+            count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
+            count(*) FILTER (WHERE outcome = 'unchanged')::int AS unchanged
+     FROM (SELECT CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql()} THEN 'updated' ELSE 'unchanged' END AS outcome
+           FROM ${joins}) o`,
     [run.accountId],
   );
   return { ...c!, deleted: 0 };
@@ -278,7 +279,7 @@ export async function applyCustomerImport(
     if (mode !== 'update') {
       await m.query(
         `INSERT INTO customers (account_id, customer_number, ${cols})
-         SELECT $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL`,
+         SELECT $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL ORDER BY s.number`,
         [accountId],
       );
     }

@@ -1,14 +1,79 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import type { CsvItem } from '@customer-hub/csv';
 import ExcelJS from 'exceljs';
 
-/** Limits on what an XLSX may unpack to: its cells are read one row at a time, but a zip can hold a lot. */
-export const XLSX_LIMITS = { maxRows: 5_000_000, maxColumns: 500, maxTextChars: 2 * 1024 ** 3 };
+/**
+ * Limits on what an XLSX may unpack to: its rows are read one at a time, but a small zip can inflate to a
+ * lot (the shared-strings part is held in memory while a sheet is read).
+ */
+export const XLSX_LIMITS = {
+  maxRows: 5_000_000,
+  maxColumns: 500,
+  /** Decompressed bytes of the shared strings and sheets together. */
+  maxUnpackedBytes: 4 * 1024 ** 3,
+  /** Decompressed bytes of the shared strings alone (they are cached). */
+  maxSharedStringsBytes: 256 * 1024 ** 2,
+};
 
 export class XlsxError extends Error {
   override name = 'XlsxError';
   /** Bad input for a whole job: the worker fails it at once, without retries. */
   readonly badInput = true;
+}
+
+type Chunks = AsyncIterable<Buffer | string>;
+
+/**
+ * exceljs's streaming reader with the decompressed size counted as it is parsed: the shared strings and every
+ * sheet part pass through a counter that fails the read past the limits (a zip bomb stops early, whatever
+ * sizes its headers claim).
+ */
+interface ReaderInternals extends ExcelJS.stream.xlsx.WorkbookReader {
+  _parseSharedStrings(entry: Readable): AsyncGenerator;
+  _parseWorksheet(iterator: Chunks, sheetNo: string): Generator;
+}
+const Reader = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (
+  input: Readable,
+  options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
+) => ReaderInternals;
+
+class CappedWorkbookReader extends Reader {
+  private unpacked = 0;
+
+  private count(chunk: Buffer | string, limit: number, what: string) {
+    this.unpacked += chunk.length;
+    if (this.unpacked > limit) throw new XlsxError(`The workbook unpacks to more than ${limit} bytes of ${what}.`);
+  }
+
+  // exceljs internals (4.x): shared strings arrive as the zip entry stream, sheets as an iterable of chunks.
+  override _parseSharedStrings(entry: Readable) {
+    const start = this.unpacked;
+    const counted = entry.pipe(
+      new Transform({
+        transform: (chunk: Buffer, _e, done) => {
+          try {
+            this.count(chunk, start + XLSX_LIMITS.maxSharedStringsBytes, 'shared strings');
+            done(null, chunk);
+          } catch (err) {
+            done(err as Error);
+          }
+        },
+      }),
+    );
+    entry.on('error', (err) => counted.destroy(err));
+    return super._parseSharedStrings(counted);
+  }
+
+  override _parseWorksheet(iterator: Chunks, sheetNo: string) {
+    const self = this;
+    async function* counted() {
+      for await (const chunk of iterator) {
+        self.count(chunk, XLSX_LIMITS.maxUnpackedBytes, 'sheet data');
+        yield chunk;
+      }
+    }
+    return super._parseWorksheet(counted(), sheetNo);
+  }
 }
 
 /** A cell as the text a CSV would hold: dates as ISO dates, rich text and formulas as their text or result. */
@@ -29,7 +94,7 @@ function cellText(v: ExcelJS.CellValue): string {
  * Rows and cells are read one at a time; the sheet's shared strings are held while it is read.
  */
 export async function* readXlsxRecords(source: Readable, sheet?: string): AsyncGenerator<CsvItem> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+  const reader = new CappedWorkbookReader(source, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'ignore',
@@ -38,7 +103,6 @@ export async function* readXlsxRecords(source: Readable, sheet?: string): AsyncG
   });
   let found = false;
   const names: string[] = [];
-  let chars = 0;
   try {
     for await (const worksheet of reader) {
       const name = (worksheet as unknown as { name: string }).name;
@@ -53,18 +117,13 @@ export async function* readXlsxRecords(source: Readable, sheet?: string): AsyncG
       found = true;
       for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
         if (row.number > XLSX_LIMITS.maxRows)
-          throw new XlsxError(`the sheet has more than ${XLSX_LIMITS.maxRows} rows`);
+          throw new XlsxError(`The sheet has more than ${XLSX_LIMITS.maxRows} rows.`);
         const values = row.values as ExcelJS.CellValue[];
         if (values.length - 1 > XLSX_LIMITS.maxColumns) {
-          throw new XlsxError(`row ${row.number} has more than ${XLSX_LIMITS.maxColumns} columns`);
+          throw new XlsxError(`Row ${row.number} of the sheet has more than ${XLSX_LIMITS.maxColumns} columns.`);
         }
         const fields: string[] = [];
-        for (let i = 1; i < values.length; i++) {
-          const text = cellText(values[i]);
-          chars += text.length;
-          fields.push(text);
-        }
-        if (chars > XLSX_LIMITS.maxTextChars) throw new XlsxError('the sheet unpacks to more text than allowed');
+        for (let i = 1; i < values.length; i++) fields.push(cellText(values[i]));
         if (fields.every((f) => f === '')) continue;
         yield { line: row.number, fields };
       }
