@@ -2,15 +2,8 @@ import { Readable } from 'node:stream';
 import type { CustomerImportParams } from '@customer-hub/contracts';
 import { sqlRows } from '@customer-hub/db';
 import { submitJob } from '@customer-hub/queue';
-import {
-  createTestAccount,
-  createTestEnv,
-  type TestAccount,
-  type TestEnv,
-  waitFor,
-  waitForJob,
-} from '@customer-hub/testing';
-import { FAST_RECOVERY, workerProcesses } from './support/processes';
+import { createTestAccount, createTestEnv, type TestAccount, type TestEnv, waitForJob } from '@customer-hub/testing';
+import { FAST_RECOVERY, runningQuery, workerProcesses } from './support/processes';
 
 let env: TestEnv;
 let acme: TestAccount;
@@ -75,20 +68,6 @@ const state = async () =>
 const leftovers = async () =>
   sqlRows<{ relname: string }>(env.ds, `SELECT relname FROM pg_class WHERE relname ~ '^customer_stage_'`);
 
-const runningQuery = (patterns: string[]) =>
-  waitFor(
-    `a query like ${patterns.join(' or ')}`,
-    async () => {
-      const rows = await sqlRows(
-        env.ds,
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE ANY ($1)`,
-        [patterns],
-      );
-      return rows.length ? true : undefined;
-    },
-    60_000,
-  );
-
 beforeAll(async () => {
   const a = workers.start();
   const first = await submit(await storeFile(0, 'OLD'));
@@ -106,7 +85,7 @@ describe.each([
     expect(before).toEqual({ customers: 11, old: 10 }); // C-1 comes with the test account
     const a = workers.start();
     const id = await submit(await storeFile(ROWS, 'NEW'));
-    await runningQuery(query);
+    await runningQuery(env.ds, query);
     a.proc.kill('SIGKILL');
     await a.exited;
     expect(await state()).toEqual(before);

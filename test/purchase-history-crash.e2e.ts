@@ -2,15 +2,8 @@ import { Readable } from 'node:stream';
 import { sqlRows } from '@customer-hub/db';
 import { currentCodesFor } from '@customer-hub/purchase-history';
 import { submitJob } from '@customer-hub/queue';
-import {
-  createTestAccount,
-  createTestEnv,
-  type TestAccount,
-  type TestEnv,
-  waitFor,
-  waitForJob,
-} from '@customer-hub/testing';
-import { FAST_RECOVERY, workerProcesses } from './support/processes';
+import { createTestAccount, createTestEnv, type TestAccount, type TestEnv, waitForJob } from '@customer-hub/testing';
+import { FAST_RECOVERY, runningQuery, workerProcesses } from './support/processes';
 
 let env: TestEnv;
 let acme: TestAccount;
@@ -61,21 +54,6 @@ const leftovers = async () =>
     `SELECT relname FROM pg_class WHERE relname ~ '^purchase_history_(stage|customer_ref|product_code)_v'`,
   );
 
-/** Waits until the worker's connection runs a statement matching `pattern`. */
-const runningQuery = (patterns: string[]) =>
-  waitFor(
-    `a query like ${patterns.join(' or ')}`,
-    async () => {
-      const rows = await sqlRows(
-        env.ds,
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE ANY ($1)`,
-        [patterns],
-      );
-      return rows.length ? true : undefined;
-    },
-    60_000,
-  );
-
 beforeAll(async () => {
   const a = startWorker();
   const first = await submit(await storeFile(10, 'OLD'));
@@ -94,7 +72,7 @@ describe.each([
   it('leaves the published history untouched, and the retry publishes the new one once', async () => {
     const a = startWorker();
     const id = await submit(await storeFile(800_000, 'NEW'));
-    await runningQuery(query);
+    await runningQuery(env.ds, query);
     a.proc.kill('SIGKILL');
     await a.exited;
     expect(await published()).toEqual(['OLD']);

@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BenchWorld, benchWorld, fmt, peakRssMb, seconds, uploadFile, waitForJobDone } from './support';
+import {
+  type BenchWorld,
+  benchWorld,
+  fmt,
+  peakRssMb,
+  seconds,
+  uploadFile,
+  waitForJobDone,
+  writeLines,
+} from './support';
 
 /**
  * `npm run bench:customers -- --rows 1000000`: customer profile import (all new, then all existing with 10%
@@ -49,26 +58,8 @@ function line(i: number, changed: boolean): string {
   ].join(',');
 }
 
-function generate(file: string, changedEvery: number): Promise<void> {
-  const out = fs.createWriteStream(file);
-  let buf = `${HEADER}\n`;
-  let i = 0;
-  return new Promise((resolve) => {
-    const pump = () => {
-      while (i < ROWS) {
-        buf += `${line(i, changedEvery > 0 && i % changedEvery === 0)}\n`;
-        i++;
-        if (buf.length > 1 << 20) {
-          const ok = out.write(buf);
-          buf = '';
-          if (!ok) return void out.once('drain', pump);
-        }
-      }
-      out.end(buf, resolve);
-    };
-    pump();
-  });
-}
+const generate = (file: string, changedEvery: number) =>
+  writeLines(file, HEADER, ROWS, (i) => line(i, changedEvery > 0 && i % changedEvery === 0));
 
 /**
  * psql \copy of the file into a table of as many text columns: plain (the issue's baseline), or with the keys,

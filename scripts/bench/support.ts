@@ -118,7 +118,6 @@ export async function waitForJobDone(w: BenchWorld, jobId: string) {
 
 /** A realistic purchase history: each customer buys from a few product families; ~1% of lines repeat a pair. */
 export function generatePurchaseHistory(file: string, ROWS: number, CUSTOMERS: number, PRODUCTS: number) {
-  const out = fs.createWriteStream(file);
   let rng = 2_463_534_242;
   const rand = () => {
     // xorshift32: fast, repeatable, good enough to spread customers and products
@@ -127,15 +126,23 @@ export function generatePurchaseHistory(file: string, ROWS: number, CUSTOMERS: n
     rng ^= rng << 5;
     return (rng >>> 0) / 4_294_967_296;
   };
-  let buf = 'CustomerID,StockCode\n';
-  let written = 0;
-  return new Promise<void>((resolve) => {
+  return writeLines(file, 'CustomerID,StockCode', ROWS, () => {
+    const c = Math.floor(rand() * CUSTOMERS);
+    const p = rand() < 0.01 ? c % PRODUCTS : Math.floor(((rand() + c / CUSTOMERS) % 1) * PRODUCTS);
+    return `C${String(c).padStart(7, '0')},SKU-${String(p).padStart(6, '0')}`;
+  });
+}
+
+/** Writes a header and `count` generated lines to a file, in 1 MB writes that respect backpressure. */
+export function writeLines(file: string, header: string, count: number, line: (i: number) => string): Promise<void> {
+  const out = fs.createWriteStream(file);
+  let buf = `${header}\n`;
+  let i = 0;
+  return new Promise((resolve) => {
     const pump = () => {
-      while (written < ROWS) {
-        const c = Math.floor(rand() * CUSTOMERS);
-        const p = rand() < 0.01 ? c % PRODUCTS : Math.floor(((rand() + c / CUSTOMERS) % 1) * PRODUCTS);
-        buf += `C${String(c).padStart(7, '0')},SKU-${String(p).padStart(6, '0')}\n`;
-        written++;
+      while (i < count) {
+        buf += `${line(i)}\n`;
+        i++;
         if (buf.length > 1 << 20) {
           const ok = out.write(buf);
           buf = '';

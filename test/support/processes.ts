@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type DataSource, sqlRows } from '@customer-hub/db';
+import { waitFor } from '@customer-hub/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -58,3 +60,18 @@ export function workerProcesses(env: () => Record<string, string>) {
     stopAll: () => Promise.all(children.splice(0).map(ensureStopped)),
   };
 }
+
+/** Waits until some connection to the test database runs a statement matching one of `patterns` (ILIKE). */
+export const runningQuery = (ds: DataSource, patterns: string[]) =>
+  waitFor(
+    `a query like ${patterns.join(' or ')}`,
+    async () => {
+      const rows = await sqlRows(
+        ds,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE ANY ($1)`,
+        [patterns],
+      );
+      return rows.length ? true : undefined;
+    },
+    60_000,
+  );

@@ -13,23 +13,12 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
+import { customerRefParam, json, jsonBody } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody, parseQuery } from '../http/validate';
 
-const json = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
-const refParam = {
-  name: 'ref',
-  in: 'path',
-  required: true,
-  schema: { type: 'string' },
-  description: 'Customer number',
-};
 const noteParam = { name: 'note', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const body = { content: { 'application/json': { schema: { type: 'object' } } } };
 const noteBody = z.object({ body: z.string().trim().min(1).max(10_000) }).strict();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,7 +40,11 @@ export const customerRecordRoutes = defineRoutes([
     method: 'get',
     path: '/customers/:ref/notes',
     permission: 'customers:read',
-    doc: { summary: "A customer's notes, newest first", parameters: [refParam], responses: { 200: json('Notes') } },
+    doc: {
+      summary: "A customer's notes, newest first",
+      parameters: [customerRefParam],
+      responses: { 200: json('Notes') },
+    },
     async handler(req, res, deps) {
       const c = await customerOf(req, deps);
       res.json({ items: await listNotes(deps.ds.manager, principalOf(req).accountId, c.id) });
@@ -63,8 +56,8 @@ export const customerRecordRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Add a note (stamped with time and operator)',
-      parameters: [refParam],
-      requestBody: body,
+      parameters: [customerRefParam],
+      requestBody: jsonBody,
       responses: { 201: json('The note') },
     },
     async handler(req, res, deps) {
@@ -80,8 +73,8 @@ export const customerRecordRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Edit a note (the old text is kept as a revision)',
-      parameters: [refParam, noteParam],
-      requestBody: body,
+      parameters: [customerRefParam, noteParam],
+      requestBody: jsonBody,
       responses: { 200: json('The note') },
     },
     async handler(req, res, deps) {
@@ -99,7 +92,7 @@ export const customerRecordRoutes = defineRoutes([
     permission: 'customers:read',
     doc: {
       summary: 'Earlier texts of a note',
-      parameters: [refParam, noteParam],
+      parameters: [customerRefParam, noteParam],
       responses: { 200: json('Revisions') },
     },
     async handler(req, res, deps) {
@@ -113,7 +106,7 @@ export const customerRecordRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Delete a note',
-      parameters: [refParam, noteParam],
+      parameters: [customerRefParam, noteParam],
       responses: { 204: { description: 'Deleted' } },
     },
     async handler(req, res, deps) {
@@ -128,8 +121,8 @@ export const customerRecordRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Adjust store credit or the on-account balance (minor units; recorded in the ledger)',
-      parameters: [refParam],
-      requestBody: body,
+      parameters: [customerRefParam],
+      requestBody: jsonBody,
       responses: { 201: json('The ledger entry'), 422: { $ref: '#/components/responses/Error' } },
     },
     async handler(req, res, deps) {
@@ -157,7 +150,11 @@ export const customerRecordRoutes = defineRoutes([
     method: 'get',
     path: '/customers/:ref/balance-adjustments',
     permission: 'customers:read',
-    doc: { summary: 'The balance ledger, newest first', parameters: [refParam], responses: { 200: json('Entries') } },
+    doc: {
+      summary: 'The balance ledger, newest first',
+      parameters: [customerRefParam],
+      responses: { 200: json('Entries') },
+    },
     async handler(req, res, deps) {
       const c = await customerOf(req, deps);
       res.json({ items: await ledger(deps.ds.manager, principalOf(req).accountId, c.id) });
@@ -170,7 +167,7 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: "Each product's price for this customer and where it comes from (group price list, else base)",
       parameters: [
-        refParam,
+        customerRefParam,
         {
           name: 'products',
           in: 'query',

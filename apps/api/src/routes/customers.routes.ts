@@ -12,23 +12,10 @@ import {
 } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
+import { customerRefParam, json, jsonBody, ref } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody, parseQuery } from '../http/validate';
-
-const ref = (name: string) => ({ $ref: `#/components/${name}` });
-const json = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
-const refParam = {
-  name: 'ref',
-  in: 'path',
-  required: true,
-  schema: { type: 'string' },
-  description: 'Customer number',
-};
-const body = { content: { 'application/json': { schema: { type: 'object' } } } };
 
 export const customerFilterQuery = z.object({
   group: z.string().max(64).optional(),
@@ -83,7 +70,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Create a customer',
-      requestBody: body,
+      requestBody: jsonBody,
       responses: { 201: json('The customer'), 409: ref('responses/Error') },
     },
     async handler(req, res, deps) {
@@ -101,7 +88,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:read',
     doc: {
       summary: 'One customer by number',
-      parameters: [refParam],
+      parameters: [customerRefParam],
       responses: { 200: json('The customer'), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
@@ -116,8 +103,8 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Change parts of a customer (a new number is recorded in its history)',
-      parameters: [refParam],
-      requestBody: body,
+      parameters: [customerRefParam],
+      requestBody: jsonBody,
       responses: { 200: json('The customer'), 404: ref('responses/Error'), 409: ref('responses/Error') },
     },
     async handler(req, res, deps) {
@@ -136,7 +123,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Soft-delete a customer (restore brings it back)',
-      parameters: [refParam],
+      parameters: [customerRefParam],
       responses: { 204: { description: 'Deleted' } },
     },
     async handler(req, res, deps) {
@@ -151,7 +138,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Restore a soft-deleted customer',
-      parameters: [refParam],
+      parameters: [customerRefParam],
       responses: { 200: json('The customer') },
     },
     async handler(req, res, deps) {
@@ -166,7 +153,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:read',
     doc: {
       summary: "Changes of a customer's number, oldest first",
-      parameters: [refParam],
+      parameters: [customerRefParam],
       responses: { 200: json('Changes') },
     },
     async handler(req, res, deps) {

@@ -1,12 +1,13 @@
 import type { RouteDef } from '../http/route';
+import { catalogueLabelRoutes } from './catalogues-labels.routes';
 import { customerImportRoutes } from './customer-imports.routes';
 import { customerRecordRoutes } from './customer-records.routes';
-import { customerReferenceRoutes } from './customer-reference.routes';
 import { customerRoutes } from './customers.routes';
 import { diagnosticRoutes } from './diagnostics.routes';
 import { exportRoutes } from './exports.routes';
 import { jobRoutes } from './jobs.routes';
 import { meRoutes } from './me.routes';
+import { pricingRoutes } from './pricing.routes';
 import { productRoutes } from './products.routes';
 import { purchaseHistoryRoutes } from './purchase-histories.routes';
 
@@ -19,7 +20,8 @@ export const v1Routes: RouteDef[] = [
   ...productRoutes,
   ...exportRoutes,
   ...customerImportRoutes,
-  ...customerReferenceRoutes,
+  ...pricingRoutes,
+  ...catalogueLabelRoutes,
   ...customerRoutes,
   ...customerRecordRoutes,
 ];

@@ -6,13 +6,13 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
+import { ref } from '../http/doc';
 import { HttpError, notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { idParam, parseQuery } from '../http/validate';
 import { TWO_PHASE } from '../two-phase';
 import { presentJob } from './job.presenter';
 
-const ref = (name: string) => ({ $ref: `#/components/${name}` });
 const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
 /** Loads a job of the caller's account; customers see only jobs they submitted. Anything else is 404. */

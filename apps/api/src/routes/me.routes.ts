@@ -3,11 +3,10 @@ import { isRole } from '@customer-hub/contracts';
 import { ApiTokenEntity, scoped, UserEntity } from '@customer-hub/db';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
+import { ref } from '../http/doc';
 import { HttpError, notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { idParam, parseBody } from '../http/validate';
-
-const ref = (name: string) => ({ $ref: `#/components/${name}` });
 
 const newToken = z.object({
   userId: z.string().uuid(),

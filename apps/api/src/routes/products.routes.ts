@@ -3,15 +3,10 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
+import { json, ref } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseQuery } from '../http/validate';
-
-const ref = (name: string) => ({ $ref: `#/components/${name}` });
-const json = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
 
 const listQuery = z.object({
   search: z.string().trim().min(1).max(100).optional(),

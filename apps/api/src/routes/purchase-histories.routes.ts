@@ -9,14 +9,9 @@ import {
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
+import { json, ref } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
-
-const ref = (name: string) => ({ $ref: `#/components/${name}` });
-const json = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
 
 export const purchaseHistoryRoutes = defineRoutes([
   {

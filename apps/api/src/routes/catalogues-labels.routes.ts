@@ -4,171 +4,29 @@ import {
   countSelection,
   createCatalogue,
   createLabel,
-  createPriceList,
-  deleteGroup,
   deleteLabel,
   editCatalogueProducts,
   editLabels,
-  getPriceList,
   type LabelSelection,
   labelSchema,
   listCatalogues,
-  listGroups,
   listLabels,
-  listPriceLists,
   renameLabel,
-  saveGroup,
-  setPrices,
-  updateGroup,
 } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
+import { json, jsonBody, pathParam } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
 import { customerFilterQuery } from './customers.routes';
 
-const json = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
-const body = { content: { 'application/json': { schema: { type: 'object' } } } };
-const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const code = z.string().trim().min(1).max(64);
 const name = z.string().trim().min(1).max(200);
 const codes = z.array(code).max(10_000).default([]);
 
-export const customerReferenceRoutes = defineRoutes([
-  {
-    method: 'get',
-    path: '/customer-groups',
-    permission: 'customers:read',
-    doc: { summary: 'Customer groups with their price list and size', responses: { 200: json('Groups') } },
-    async handler(req, res, deps) {
-      res.json({ items: await listGroups(deps.ds.manager, principalOf(req).accountId) });
-    },
-  },
-  {
-    method: 'post',
-    path: '/customer-groups',
-    permission: 'customers:write',
-    doc: {
-      summary: 'Create a customer group, optionally mapped to a price list',
-      requestBody: body,
-      responses: { 201: json('The group') },
-    },
-    async handler(req, res, deps) {
-      const g = parseBody(z.object({ code, name, priceList: code.nullable().optional() }).strict(), req);
-      res.status(201).json(await saveGroup(deps.ds.manager, principalOf(req).accountId, g));
-    },
-  },
-  {
-    method: 'patch',
-    path: '/customer-groups/:code',
-    permission: 'customers:write',
-    doc: {
-      summary: 'Rename a group or change its price list',
-      parameters: [path('code')],
-      requestBody: body,
-      responses: { 200: json('The group') },
-    },
-    async handler(req, res, deps) {
-      const g = parseBody(z.object({ name: name.optional(), priceList: code.nullable().optional() }).strict(), req);
-      const out = await updateGroup(deps.ds.manager, principalOf(req).accountId, String(req.params.code), g);
-      if (!out) throw notFound('customer group');
-      res.json(out);
-    },
-  },
-  {
-    method: 'delete',
-    path: '/customer-groups/:code',
-    permission: 'customers:write',
-    doc: {
-      summary: 'Delete a group no customer is in',
-      parameters: [path('code')],
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async handler(req, res, deps) {
-      if (!(await deleteGroup(deps.ds.manager, principalOf(req).accountId, String(req.params.code))))
-        throw notFound('customer group');
-      res.status(204).end();
-    },
-  },
-  {
-    method: 'get',
-    path: '/price-lists',
-    permission: 'customers:read',
-    doc: { summary: 'Price lists', responses: { 200: json('Price lists') } },
-    async handler(req, res, deps) {
-      res.json({ items: await listPriceLists(deps.ds.manager, principalOf(req).accountId) });
-    },
-  },
-  {
-    method: 'post',
-    path: '/price-lists',
-    permission: 'customers:write',
-    doc: { summary: 'Create a price list', requestBody: body, responses: { 201: json('The price list') } },
-    async handler(req, res, deps) {
-      const p = parseBody(
-        z
-          .object({
-            code,
-            name,
-            currency: z
-              .string()
-              .regex(/^[A-Z]{3}$/)
-              .default('EUR'),
-          })
-          .strict(),
-        req,
-      );
-      res.status(201).json(await createPriceList(deps.ds.manager, principalOf(req).accountId, p));
-    },
-  },
-  {
-    method: 'get',
-    path: '/price-lists/:code',
-    permission: 'customers:read',
-    doc: {
-      summary: 'A price list and its items',
-      parameters: [path('code')],
-      responses: { 200: json('The price list') },
-    },
-    async handler(req, res, deps) {
-      const list = await getPriceList(deps.ds.manager, principalOf(req).accountId, String(req.params.code));
-      if (!list) throw notFound('price list');
-      res.json(list);
-    },
-  },
-  {
-    method: 'put',
-    path: '/price-lists/:code/items',
-    permission: 'customers:write',
-    doc: {
-      summary: 'Set prices (minor units) on a list; null removes a product',
-      parameters: [path('code')],
-      requestBody: body,
-      responses: { 200: json('The price list') },
-    },
-    async handler(req, res, deps) {
-      const { items } = parseBody(
-        z
-          .object({
-            items: z
-              .array(z.object({ product: code, priceMinor: z.number().int().min(0).nullable() }).strict())
-              .max(10_000),
-          })
-          .strict(),
-        req,
-      );
-      const list = await deps.ds.transaction((m) =>
-        setPrices(m, principalOf(req).accountId, String(req.params.code), items),
-      );
-      if (!list) throw notFound('price list');
-      res.json(list);
-    },
-  },
+export const catalogueLabelRoutes = defineRoutes([
   {
     method: 'get',
     path: '/catalogues',
@@ -184,7 +42,7 @@ export const customerReferenceRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Create a catalogue (main: true makes it the main one)',
-      requestBody: body,
+      requestBody: jsonBody,
       responses: { 201: json('The catalogue') },
     },
     async handler(req, res, deps) {
@@ -198,7 +56,7 @@ export const customerReferenceRoutes = defineRoutes([
     permission: 'customers:read',
     doc: {
       summary: 'Product codes assigned to a catalogue',
-      parameters: [path('code')],
+      parameters: [pathParam('code')],
       responses: { 200: json('Codes') },
     },
     async handler(req, res, deps) {
@@ -213,8 +71,8 @@ export const customerReferenceRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Add and remove product codes of a catalogue',
-      parameters: [path('code')],
-      requestBody: body,
+      parameters: [pathParam('code')],
+      requestBody: jsonBody,
       responses: { 200: json('The catalogue') },
     },
     async handler(req, res, deps) {
@@ -239,7 +97,7 @@ export const customerReferenceRoutes = defineRoutes([
     method: 'post',
     path: '/labels',
     permission: 'customers:write',
-    doc: { summary: 'Create a label', requestBody: body, responses: { 201: json('The label') } },
+    doc: { summary: 'Create a label', requestBody: jsonBody, responses: { 201: json('The label') } },
     async handler(req, res, deps) {
       const l = parseBody(z.object({ name: labelSchema }).strict(), req);
       res.status(201).json(await createLabel(deps.ds.manager, principalOf(req).accountId, l.name));
@@ -251,8 +109,8 @@ export const customerReferenceRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Rename a label on every customer',
-      parameters: [path('name')],
-      requestBody: body,
+      parameters: [pathParam('name')],
+      requestBody: jsonBody,
       responses: { 200: json('The label') },
     },
     async handler(req, res, deps) {
@@ -270,7 +128,7 @@ export const customerReferenceRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Delete a label and take it off every customer',
-      parameters: [path('name')],
+      parameters: [pathParam('name')],
       responses: { 204: { description: 'Deleted' } },
     },
     async handler(req, res, deps) {
@@ -289,7 +147,7 @@ export const customerReferenceRoutes = defineRoutes([
       summary: 'Add and remove labels on customers chosen by number or by a list filter',
       description:
         'Up to LABEL_EDIT_SYNC_LIMIT customers change at once (200); a larger selection runs as a job (202).',
-      requestBody: body,
+      requestBody: jsonBody,
       responses: { 200: json('How many customers changed'), 202: { $ref: '#/components/responses/Accepted' } },
     },
     async handler(req, res, deps) {

@@ -1,0 +1,152 @@
+import {
+  createPriceList,
+  deleteGroup,
+  getPriceList,
+  listGroups,
+  listPriceLists,
+  saveGroup,
+  setPrices,
+  updateGroup,
+} from '@customer-hub/customers';
+import { z } from 'zod';
+import { principalOf } from '../auth/authenticate';
+import { json, jsonBody, pathParam } from '../http/doc';
+import { notFound } from '../http/errors';
+import { defineRoutes } from '../http/route';
+import { parseBody } from '../http/validate';
+
+const code = z.string().trim().min(1).max(64);
+const name = z.string().trim().min(1).max(200);
+const _codes = z.array(code).max(10_000).default([]);
+
+export const pricingRoutes = defineRoutes([
+  {
+    method: 'get',
+    path: '/customer-groups',
+    permission: 'customers:read',
+    doc: { summary: 'Customer groups with their price list and size', responses: { 200: json('Groups') } },
+    async handler(req, res, deps) {
+      res.json({ items: await listGroups(deps.ds.manager, principalOf(req).accountId) });
+    },
+  },
+  {
+    method: 'post',
+    path: '/customer-groups',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Create a customer group, optionally mapped to a price list',
+      requestBody: jsonBody,
+      responses: { 201: json('The group') },
+    },
+    async handler(req, res, deps) {
+      const g = parseBody(z.object({ code, name, priceList: code.nullable().optional() }).strict(), req);
+      res.status(201).json(await saveGroup(deps.ds.manager, principalOf(req).accountId, g));
+    },
+  },
+  {
+    method: 'patch',
+    path: '/customer-groups/:code',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Rename a group or change its price list',
+      parameters: [pathParam('code')],
+      requestBody: jsonBody,
+      responses: { 200: json('The group') },
+    },
+    async handler(req, res, deps) {
+      const g = parseBody(z.object({ name: name.optional(), priceList: code.nullable().optional() }).strict(), req);
+      const out = await updateGroup(deps.ds.manager, principalOf(req).accountId, String(req.params.code), g);
+      if (!out) throw notFound('customer group');
+      res.json(out);
+    },
+  },
+  {
+    method: 'delete',
+    path: '/customer-groups/:code',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Delete a group no customer is in',
+      parameters: [pathParam('code')],
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async handler(req, res, deps) {
+      if (!(await deleteGroup(deps.ds.manager, principalOf(req).accountId, String(req.params.code))))
+        throw notFound('customer group');
+      res.status(204).end();
+    },
+  },
+  {
+    method: 'get',
+    path: '/price-lists',
+    permission: 'customers:read',
+    doc: { summary: 'Price lists', responses: { 200: json('Price lists') } },
+    async handler(req, res, deps) {
+      res.json({ items: await listPriceLists(deps.ds.manager, principalOf(req).accountId) });
+    },
+  },
+  {
+    method: 'post',
+    path: '/price-lists',
+    permission: 'customers:write',
+    doc: { summary: 'Create a price list', requestBody: jsonBody, responses: { 201: json('The price list') } },
+    async handler(req, res, deps) {
+      const p = parseBody(
+        z
+          .object({
+            code,
+            name,
+            currency: z
+              .string()
+              .regex(/^[A-Z]{3}$/)
+              .default('EUR'),
+          })
+          .strict(),
+        req,
+      );
+      res.status(201).json(await createPriceList(deps.ds.manager, principalOf(req).accountId, p));
+    },
+  },
+  {
+    method: 'get',
+    path: '/price-lists/:code',
+    permission: 'customers:read',
+    doc: {
+      summary: 'A price list and its items',
+      parameters: [pathParam('code')],
+      responses: { 200: json('The price list') },
+    },
+    async handler(req, res, deps) {
+      const list = await getPriceList(deps.ds.manager, principalOf(req).accountId, String(req.params.code));
+      if (!list) throw notFound('price list');
+      res.json(list);
+    },
+  },
+  {
+    method: 'put',
+    path: '/price-lists/:code/items',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Set prices (minor units) on a list; null removes a product',
+      parameters: [pathParam('code')],
+      requestBody: jsonBody,
+      responses: { 200: json('The price list') },
+    },
+    async handler(req, res, deps) {
+      const { items } = parseBody(
+        z
+          .object({
+            items: z
+              .array(z.object({ product: code, priceMinor: z.number().int().min(0).nullable() }).strict())
+              .max(10_000),
+          })
+          .strict(),
+        req,
+      );
+      const list = await deps.ds.transaction((m) =>
+        setPrices(m, principalOf(req).accountId, String(req.params.code), items),
+      );
+      if (!list) throw notFound('price list');
+      res.json(list);
+    },
+  },
+]);
