@@ -1,6 +1,6 @@
 import { applyProductImport, productStagingOf } from '@customer-hub/catalogue';
 import type { CustomerImportParams, JobKind } from '@customer-hub/contracts';
-import { applyCustomerImport, customerStagingOf } from '@customer-hub/customers';
+import { applyCustomerImport, dropCustomerStaging } from '@customer-hub/customers';
 import type { DataSource, EntityManager, JobRun } from '@customer-hub/db';
 import { commitUpload, pruneVersions } from '@customer-hub/purchase-history';
 
@@ -20,7 +20,7 @@ export const TWO_PHASE: Partial<Record<JobKind, TwoPhase>> = {
   'customer-import': {
     commit: (m, run) =>
       applyCustomerImport(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode),
-    tidy: async (ds, run) => void (await ds.query(`DROP TABLE IF EXISTS ${customerStagingOf(run.id)}`)),
+    tidy: (ds, run) => dropCustomerStaging(ds, run.id),
   },
   'product-import': {
     commit: (m, run) => applyProductImport(m, run.accountId, run.id),

@@ -1,5 +1,6 @@
 export * from './export/export-sql';
 export * from './fields';
+export * from './import/apply';
 export * from './import/customer-import.service';
 export { customerStagingOf } from './import/staging';
 export { XLSX_LIMITS } from './import/xlsx';

@@ -7,6 +7,7 @@ import {
   customKeys,
   exportColumns,
   exportSelect,
+  filterSql,
   literalBind,
 } from '@customer-hub/customers';
 import { sqlRows } from '@customer-hub/db';
@@ -33,7 +34,9 @@ export async function exportCustomers(
   const columns = exportColumns(await customKeys(ds, run.accountId), '|');
   if (params.format === 'csv') {
     const query = `${exportSelect(columns, run.accountId, filter, literalBind, safeCellSql)} ORDER BY c.customer_number`;
-    return copyToExportFile(ctx, query, { bom: params.bom, ttlHours });
+    const countQuery = `SELECT count(*)::int AS n FROM customers c
+      WHERE c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
+    return copyToExportFile(ctx, query, { bom: params.bom, ttlHours, countQuery });
   }
   const { bind, params: values } = binder(2);
   const select = exportSelect(columns, run.accountId, filter, bind);

@@ -34,16 +34,16 @@ export const exportOutcome = (rows: number, name: string, stored: StoredFile): J
 
 /**
  * Runs `query` through COPY TO STDOUT as CSV with a header, straight into the job's `export.csv` (optionally
- * after a UTF-8 byte-order mark), reporting progress by lines.
+ * after a UTF-8 byte-order mark), reporting progress by lines. `countQuery` (one row, column `n`) gives the
+ * total more cheaply than counting the query itself.
  */
 export async function copyToExportFile(
   ctx: JobContext<'export'>,
   query: string,
-  o: { bom: boolean; ttlHours: number },
+  o: { bom: boolean; ttlHours: number; countQuery?: string },
 ): Promise<JobOutcome> {
-  const [{ n: total }] = (await sqlRows<{ n: number }>(ctx.ds, `SELECT count(*)::int AS n FROM (${query}) q`)) as [
-    { n: number },
-  ];
+  const counting = o.countQuery ?? `SELECT count(*)::int AS n FROM (${query}) q`;
+  const [{ n: total }] = (await sqlRows<{ n: number }>(ctx.ds, counting)) as [{ n: number }];
   await ctx.progress(0, total);
   const csv = await copyOut(ctx.ds, `COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER)`);
   const body = new PassThrough();

@@ -52,7 +52,9 @@ export function exportColumns(keys: string[], separator: string): [string, strin
       cols.push([
         `contact${i + 1}_${part}`,
         part === 'phones'
-          ? `(SELECT string_agg(p, ${sep}) FROM jsonb_array_elements_text(c.contacts -> ${i} -> 'phones') p)`
+          ? // The subquery runs only for a contact that has phones.
+            `CASE WHEN c.contacts -> ${i} ? 'phones' THEN (SELECT string_agg(p, ${sep})
+               FROM jsonb_array_elements_text(c.contacts -> ${i} -> 'phones') p) END`
           : `c.contacts -> ${i} ->> ${literal(part)}`,
       ]);
     }
@@ -61,7 +63,20 @@ export function exportColumns(keys: string[], separator: string): [string, strin
   return cols;
 }
 
-/** The export's SELECT: the account's customers matching the filter, by number; `cell` wraps each value. */
+/** Columns whose values the import has already limited to a fixed spelling: no cell of theirs needs guarding. */
+const FIXED_SPELLING = new Set([
+  'type',
+  'cutoff_enabled',
+  'cutoff_time',
+  'cutoff_type',
+  'delivery_days',
+  'portal_access',
+]);
+
+/**
+ * The export's SELECT: the account's customers matching the filter, by number; `cell` wraps each value that
+ * could hold free text (formula-safety for CSV).
+ */
 export function exportSelect(
   columns: [string, string][],
   accountId: string,
@@ -69,7 +84,7 @@ export function exportSelect(
   bind: Bind,
   cell: (expr: string) => string = (e) => e,
 ): string {
-  return `SELECT ${columns.map(([h, e]) => `${cell(`(${e})`)} AS ${ident(h)}`).join(', ')}
+  return `SELECT ${columns.map(([h, e]) => `${FIXED_SPELLING.has(h) ? e : cell(`(${e})`)} AS ${ident(h)}`).join(', ')}
     FROM customers c
     LEFT JOIN customer_groups g ON g.id = c.group_id
     LEFT JOIN catalogues k ON k.id = c.catalogue_id

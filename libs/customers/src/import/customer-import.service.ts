@@ -1,9 +1,10 @@
 import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
-import { copyRowBatches, type EntityManager, type PoolClient, sqlRows, withPgClient } from '@customer-hub/db';
+import { copyRowBatches, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
+import { applyCustomerImport, countOutcomes, dropCustomerStaging } from './apply';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { readRecordBatches } from './records';
-import { changesSql, RESOLVED, resolvedColumns, resolveJoins } from './resolve-sql';
+import { resolveJoins } from './resolve-sql';
 import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
@@ -180,7 +181,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     }));
   } catch (err) {
     await report.close().catch(() => {});
-    await ds.query(`DROP TABLE IF EXISTS ${stage}, ${stage}_problems`);
+    await dropCustomerStaging(ds, run.id);
     throw err;
   }
   const errors = await report.close();
@@ -188,7 +189,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   const rejected = rowErrors + checked.rejected;
   const base = { rejected, skipped: checked.skipped, warnings: loaded.layout?.unknown.length ?? 0 };
   const fail = async (message: string) => {
-    await ds.query(`DROP TABLE IF EXISTS ${stage}`);
+    await dropCustomerStaging(ds, run.id);
     return new JobInputError(message, report.count ? [errorFile] : [], base);
   };
   if (!loaded.layout) throw await fail('The customer file is empty: it needs a header row and data rows.');
@@ -212,77 +213,4 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
           timer.done('apply');
         },
   };
-}
-
-async function countOutcomes(ctx: Ctx, stage: string) {
-  const { params, run } = ctx;
-  const joins = resolveJoins(stage);
-  if (params.mode === 'delete') {
-    const [c] = await sqlRows<{ deleted: number; unchanged: number }>(
-      ctx.ds,
-      `SELECT count(*) FILTER (WHERE c.deleted_at IS NULL)::int AS deleted,
-              count(*) FILTER (WHERE c.deleted_at IS NOT NULL)::int AS unchanged
-       FROM ${joins}`,
-      [run.accountId],
-    );
-    return { created: 0, updated: 0, ...c! };
-  }
-  const [c] = await sqlRows<{ created: number; updated: number; unchanged: number }>(
-    ctx.ds,
-    `SELECT count(*) FILTER (WHERE outcome = 'created')::int AS created,
-            count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-            count(*) FILTER (WHERE outcome = 'unchanged')::int AS unchanged
-     FROM (SELECT CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql()} THEN 'updated' ELSE 'unchanged' END AS outcome
-           FROM ${joins}) o`,
-    [run.accountId],
-  );
-  return { ...c!, deleted: 0 };
-}
-
-/**
- * Applies a checked import set-based, in the caller's transaction, and drops its staging table. Updates run
- * first, so the insert of new customers does not revisit them.
- */
-export async function applyCustomerImport(
-  m: EntityManager,
-  accountId: string,
-  jobRunId: string,
-  mode: 'upsert' | 'create' | 'update' | 'delete',
-): Promise<void> {
-  const stage = customerStagingOf(jobRunId);
-  const joins = resolveJoins(stage);
-  if (mode === 'delete') {
-    await m.query(
-      `UPDATE customers c SET deleted_at = now(), updated_at = now() FROM ${stage} s
-       WHERE c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
-      [accountId],
-    );
-  } else {
-    await m.query(
-      `INSERT INTO labels (account_id, name)
-       SELECT DISTINCT $1::uuid, unnest(string_to_array(labels, chr(31))) FROM ${stage} WHERE labels <> ''
-       ON CONFLICT DO NOTHING`,
-      [accountId],
-    );
-    const cols = resolvedColumns.join(', ');
-    const exprs = RESOLVED.map(([, e]) => e).join(', ');
-    if (mode !== 'create') {
-      await m.query(
-        `UPDATE customers c SET (${cols}, deleted_at, updated_at) = (${exprs}, NULL, now())
-         FROM ${stage} s
-           LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
-           LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue
-         WHERE c.account_id = $1 AND c.customer_number = s.number AND ${changesSql()}`,
-        [accountId],
-      );
-    }
-    if (mode !== 'update') {
-      await m.query(
-        `INSERT INTO customers (account_id, customer_number, ${cols})
-         SELECT $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL ORDER BY s.number`,
-        [accountId],
-      );
-    }
-  }
-  await m.query(`DROP TABLE ${stage}`);
 }
