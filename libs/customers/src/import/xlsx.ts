@@ -12,7 +12,7 @@ export const XLSX_LIMITS = {
   /** Decompressed bytes of the shared strings and sheets together. */
   maxUnpackedBytes: 4 * 1024 ** 3,
   /** Decompressed bytes of the shared strings alone (they are cached). */
-  maxSharedStringsBytes: 256 * 1024 ** 2,
+  maxSharedStringsBytes: 64 * 1024 ** 2,
 };
 
 export class XlsxError extends Error {
