@@ -19,8 +19,13 @@ const DAY_OF: Record<string, (typeof DAYS)[number]> = Object.fromEntries(
 export const MAX_LABELS = 50;
 export const MAX_LABEL = 64;
 
+/** Why a cell can't be stored (a class, so a valid cell can come back as a bare string, allocation-free). */
+export class Invalid {
+  constructor(readonly error: string) {}
+}
+
 /** A cell's value as stored, or why it can't be. */
-export type CellResult = { value: string } | { error: string };
+export type CellResult = string | Invalid;
 
 /** A cell exported formula-safe ("'=x") comes back as it was stored. */
 export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
@@ -48,43 +53,43 @@ export function parseCell(field: ScalarField, raw: string, separator: string): C
     case 'text':
     case 'code': {
       const problem = checkText(v, field.max);
-      return problem ? { error: problem } : { value: v };
+      return problem ? new Invalid(problem) : v;
     }
     case 'email': {
       const problem = checkEmail(v);
-      return problem ? { error: problem } : { value: v };
+      return problem ? new Invalid(problem) : v;
     }
     case 'enum': {
       const lower = v.toLowerCase();
-      return field.values?.includes(lower) ? { value: lower } : { error: `is not one of ${field.values?.join(', ')}` };
+      return field.values?.includes(lower) ? lower : new Invalid(`is not one of ${field.values?.join(', ')}`);
     }
     case 'bool': {
       const lower = v.toLowerCase();
-      if (TRUE.has(lower)) return { value: 'true' };
-      if (FALSE.has(lower)) return { value: 'false' };
-      return { error: 'is not true or false' };
+      if (TRUE.has(lower)) return 'true';
+      if (FALSE.has(lower)) return 'false';
+      return new Invalid('is not true or false');
     }
     case 'time': {
       const m = TIME.exec(v);
-      return m ? { value: `${m[1]!.padStart(2, '0')}:${m[2]}` } : { error: 'is not a time of day (HH:MM)' };
+      return m ? `${m[1]!.padStart(2, '0')}:${m[2]}` : new Invalid('is not a time of day (HH:MM)');
     }
     case 'days': {
       const days = new Set<string>();
       for (const d of splitValues(v, separator)) {
         const day = DAY_OF[d.toLowerCase()];
-        if (!day) return { error: `"${d}" is not a day (mon, tue, wed, thu, fri, sat, sun)` };
+        if (!day) return new Invalid(`"${d}" is not a day (mon, tue, wed, thu, fri, sat, sun)`);
         days.add(day);
       }
-      return { value: DAYS.filter((d) => days.has(d)).join(VALUE_JOIN) };
+      return DAYS.filter((d) => days.has(d)).join(VALUE_JOIN);
     }
     case 'labels': {
       const labels = [...new Set(splitValues(v, separator))].sort();
-      if (labels.length > MAX_LABELS) return { error: `has more than ${MAX_LABELS} labels` };
+      if (labels.length > MAX_LABELS) return new Invalid(`has more than ${MAX_LABELS} labels`);
       for (const l of labels) {
         const problem = checkText(l, MAX_LABEL);
-        if (problem) return { error: `label "${l.slice(0, 80)}" ${problem}` };
+        if (problem) return new Invalid(`label "${l.slice(0, 80)}" ${problem}`);
       }
-      return { value: labels.join(VALUE_JOIN) };
+      return labels.join(VALUE_JOIN);
     }
   }
 }

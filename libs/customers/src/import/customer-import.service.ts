@@ -54,13 +54,13 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
         }
         continue;
       }
-      const staged = stager.stage(item.fields);
-      if ('message' in staged) {
+      const staged = stager.stage(item.line, item.fields);
+      if (!Array.isArray(staged)) {
         await report.add({ line: item.line, ...staged });
         continue;
       }
       state.loaded++;
-      out.push([String(item.line), staged.number, ...staged.values]);
+      out.push(staged);
     }
     return out;
   }

@@ -44,7 +44,8 @@ interface Group {
   parts: { part: string; index: number; check: PartCheck }[];
 }
 
-const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column);
+/** Position of a staged column in a COPY row (after line and number). */
+const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
 const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
 
 function checkPart(check: PartCheck, v: string): string | null {
@@ -106,7 +107,8 @@ export class RowStager {
     return `${i + 1} (${this.header[i]?.trim()})`;
   }
 
-  stage(fields: string[]): { number: string; values: (string | null)[] } | CellProblem {
+  /** The COPY row for a data row (line, number, then {@link STAGED_COLUMNS}), or its first problem. */
+  stage(line: number, fields: string[]): (string | null)[] | CellProblem {
     const { layout, o } = this;
     const number = cellAt(fields, layout.key);
     if (number === '') return { column: this.where(layout.key), value: '', message: 'customer number is empty' };
@@ -114,8 +116,10 @@ export class RowStager {
     if (numberProblem) {
       return { column: this.where(layout.key), value: number, message: `customer number ${numberProblem}` };
     }
-    const values: (string | null)[] = new Array(STAGED_COLUMNS.length).fill(null);
-    if (o.deleting) return { number, values };
+    const row: (string | null)[] = new Array(STAGED_COLUMNS.length + 2).fill(null);
+    row[0] = String(line);
+    row[1] = number;
+    if (o.deleting) return row;
 
     for (const { field, index, slot } of this.scalars) {
       const raw = cellAt(fields, index);
@@ -124,13 +128,14 @@ export class RowStager {
         if (field.required) {
           return { column: this.where(index), value: '', message: `${field.column} can't be blank (blank=clear)` };
         }
-        values[slot] = '';
+        row[slot] = '';
         continue;
       }
       const parsed = parseCell(field, raw, o.separator);
-      if ('error' in parsed)
+      if (typeof parsed !== 'string') {
         return { column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` };
-      values[slot] = parsed.value;
+      }
+      row[slot] = parsed;
     }
 
     if (layout.nameParts.length) {
@@ -141,7 +146,7 @@ export class RowStager {
       }
       const problem = name === '' ? null : checkText(name, 200);
       if (problem) return { column: this.where(layout.nameParts[0]!), value: name, message: `name ${problem}` };
-      if (name !== '') values[this.nameSlot] = name;
+      if (name !== '') row[this.nameSlot] = name;
     }
 
     for (const g of this.groups) {
@@ -162,9 +167,9 @@ export class RowStager {
         set ??= {};
         set[part] = check === 'phones' ? splitValues(raw, o.separator) : raw;
       }
-      if (set) values[g.setSlot] = JSON.stringify(set);
-      if (clear) values[g.clearSlot] = pgArray(clear);
+      if (set) row[g.setSlot] = JSON.stringify(set);
+      if (clear) row[g.clearSlot] = pgArray(clear);
     }
-    return { number, values };
+    return row;
   }
 }
