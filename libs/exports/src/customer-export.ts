@@ -32,19 +32,16 @@ export async function exportCustomers(
   const { ds, run } = ctx;
   const filter = params.filter as CustomerFilter;
   const columns = exportColumns(await customKeys(ds, run.accountId), '|');
+  // Counted from customers alone: cheaper than counting the export's query.
+  const countQuery = `SELECT count(*)::int AS n FROM customers c
+    WHERE c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
   if (params.format === 'csv') {
     const query = `${exportSelect(columns, run.accountId, filter, literalBind, safeCellSql)} ORDER BY c.customer_number`;
-    const countQuery = `SELECT count(*)::int AS n FROM customers c
-      WHERE c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
     return copyToExportFile(ctx, query, { bom: params.bom, ttlHours, countQuery });
   }
+  const [{ n: total }] = (await sqlRows<{ n: number }>(ds, countQuery)) as [{ n: number }];
   const { bind, params: values } = binder(2);
   const select = exportSelect(columns, run.accountId, filter, bind);
-  const [{ n: total }] = (await sqlRows<{ n: number }>(
-    ds,
-    `SELECT count(*)::int AS n FROM (${select} AND $1::text IS NULL) q`,
-    [null, ...values],
-  )) as [{ n: number }];
   const body = new PassThrough();
   const stored = storeExport(ctx, 'export.xlsx', body, XLSX_TYPE, ttlHours);
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: body, useSharedStrings: false, useStyles: false });

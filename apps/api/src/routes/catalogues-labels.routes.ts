@@ -16,11 +16,11 @@ import {
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
+import { customerFilterQuery } from '../http/customer-filter';
 import { json, jsonBody, pathParam } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
-import { customerFilterQuery } from './customers.routes';
 
 const code = z.string().trim().min(1).max(64);
 const name = z.string().trim().min(1).max(200);

@@ -12,28 +12,11 @@ import {
 } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
+import { customerFilterQuery, filterParameters } from '../http/customer-filter';
 import { customerRefParam, json, jsonBody, ref } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody, parseQuery } from '../http/validate';
-
-export const customerFilterQuery = z.object({
-  group: z.string().max(64).optional(),
-  label: z.string().max(64).optional(),
-  catalogue: z.string().max(64).optional(),
-  search: z.string().trim().min(1).max(100).optional(),
-  updatedSince: z.coerce.date().optional(),
-  deleted: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-});
-
-export const filterParameters = ['group', 'label', 'catalogue', 'search', 'updatedSince', 'deleted'].map((name) => ({
-  name,
-  in: 'query',
-  schema: { type: name === 'deleted' ? 'boolean' : 'string' },
-}));
 
 const listQuery = customerFilterQuery.extend({
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -2,11 +2,11 @@ import { CustomerEntity, scoped } from '@customer-hub/db';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
+import { customerFilterQuery } from '../http/customer-filter';
 import { ref } from '../http/doc';
 import { HttpError } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
-import { customerFilterQuery } from './customers.routes';
 
 const exportBody = z.discriminatedUnion('kind', [
   z

@@ -12,14 +12,13 @@ type Ctx = JobContext<'customer-import'>;
 interface Loaded {
   layout: Layout | null;
   header: string[];
-  loaded: number;
   seen: number;
 }
 
 /** Reads the file into the staging table; rows with a bad cell go to the report instead. */
 async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport): Promise<Loaded> {
   const { params } = ctx;
-  const state: Loaded = { layout: null, header: [], loaded: 0, seen: 0 };
+  const state: Loaded = { layout: null, header: [], seen: 0 };
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
   let stager: RowStager | null = null;
@@ -59,7 +58,6 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
         await report.add({ line: item.line, ...staged });
         continue;
       }
-      state.loaded++;
       out.push(staged);
     }
     return out;

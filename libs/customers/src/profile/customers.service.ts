@@ -161,7 +161,8 @@ async function registerLabels(db: Db, accountId: string, labels: unknown) {
   ]);
 }
 
-const isUniqueViolation = (err: unknown) =>
+/** A unique constraint refused the write (Postgres 23505), whether or not TypeORM wrapped the error. */
+export const isUniqueViolation = (err: unknown) =>
   (err as { code?: string; driverError?: { code?: string } }).driverError?.code === '23505' ||
   (err as { code?: string }).code === '23505';
 
@@ -203,8 +204,9 @@ export async function patchCustomer(
   if (names.length) {
     try {
       await m.query(
-        `UPDATE customers SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1`,
-        [current.id, ...Object.values(cols)],
+        `UPDATE customers SET ${names.map((n, i) => `${n} = $${i + 3}`).join(', ')}, updated_at = now()
+         WHERE account_id = $1 AND id = $2`,
+        [accountId, current.id, ...Object.values(cols)],
       );
     } catch (err) {
       if (isUniqueViolation(err)) {

@@ -64,11 +64,10 @@ export async function editNote(
       old.updated_by,
       old.updated_at,
     ]);
-    await m.query('UPDATE customer_notes SET body = $2, updated_by = $3, updated_at = now() WHERE id = $1', [
-      noteId,
-      body,
-      userId,
-    ]);
+    await m.query(
+      'UPDATE customer_notes SET body = $3, updated_by = $4, updated_at = now() WHERE account_id = $1 AND id = $2',
+      [accountId, noteId, body, userId],
+    );
   }
   const [row] = await sqlRows<NoteRow>(m, `${SELECT} WHERE n.id = $1`, [noteId]);
   return present(row!);

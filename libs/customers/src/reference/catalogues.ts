@@ -1,5 +1,5 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
-import { CustomerRuleError } from '../profile/customers.service';
+import { CustomerRuleError, isUniqueViolation } from '../profile/customers.service';
 
 type Db = EntityManager;
 
@@ -25,8 +25,7 @@ export async function createCatalogue(db: Db, accountId: string, k: { code: stri
       k.main,
     ]);
   } catch (err) {
-    const e = err as { code?: string; driverError?: { code?: string } };
-    if ((e.driverError?.code ?? e.code) === '23505') {
+    if (isUniqueViolation(err)) {
       throw new CustomerRuleError(409, 'code_exists', `A catalogue with the code ${k.code} already exists.`);
     }
     throw err;
@@ -46,10 +45,10 @@ export async function editCatalogueProducts(db: Db, accountId: string, code: str
      ON CONFLICT DO NOTHING`,
     [accountId, k.id, add],
   );
-  await db.query('DELETE FROM catalogue_products WHERE catalogue_id = $1 AND product_code = ANY($2::text[])', [
-    k.id,
-    remove,
-  ]);
+  await db.query(
+    'DELETE FROM catalogue_products WHERE account_id = $3 AND catalogue_id = $1 AND product_code = ANY($2::text[])',
+    [k.id, remove, accountId],
+  );
   return (await listCatalogues(db, accountId)).find((x) => x.code === code)!;
 }
 

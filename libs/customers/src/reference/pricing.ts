@@ -1,24 +1,29 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
-import { CustomerRuleError } from '../profile/customers.service';
+import { CustomerRuleError, isUniqueViolation } from '../profile/customers.service';
 
 type Db = EntityManager;
 
 const unique = (what: string, code: string) => (err: unknown) => {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  if ((e.driverError?.code ?? e.code) === '23505') {
+  if (isUniqueViolation(err)) {
     throw new CustomerRuleError(409, 'code_exists', `A ${what} with the code ${code} already exists.`);
   }
   throw err;
 };
 
-async function priceListId(db: Db, accountId: string, code: string | null | undefined) {
-  if (code === null || code === undefined) return code;
+async function findPriceListId(db: Db, accountId: string, code: string): Promise<string | null> {
   const [row] = await sqlRows<{ id: string }>(db, 'SELECT id FROM price_lists WHERE account_id = $1 AND code = $2', [
     accountId,
     code,
   ]);
-  if (!row) throw new CustomerRuleError(422, 'unknown_code', `No price list has the code ${code}.`);
-  return row.id;
+  return row?.id ?? null;
+}
+
+/** The id of the price list a group is mapped to; an unknown code is a 422. */
+async function priceListId(db: Db, accountId: string, code: string | null | undefined) {
+  if (code === null || code === undefined) return code;
+  const id = await findPriceListId(db, accountId, code);
+  if (!id) throw new CustomerRuleError(422, 'unknown_code', `No price list has the code ${code}.`);
+  return id;
 }
 
 export async function listGroups(db: Db, accountId: string) {
@@ -77,7 +82,7 @@ export async function deleteGroup(db: Db, accountId: string, code: string) {
   if (!g) return false;
   if (g.n > 0)
     throw new CustomerRuleError(409, 'in_use', `${g.n} customer(s) are in the group ${code}; move them first.`);
-  await db.query('DELETE FROM customer_groups WHERE id = $1', [g.id]);
+  await db.query('DELETE FROM customer_groups WHERE account_id = $1 AND id = $2', [accountId, g.id]);
   return true;
 }
 
@@ -109,7 +114,7 @@ export async function setPrices(
   code: string,
   items: { product: string; priceMinor: number | null }[],
 ) {
-  const id = await priceListId(db, accountId, code).catch(() => null);
+  const id = await findPriceListId(db, accountId, code);
   if (!id) return null;
   const set = items.filter((i) => i.priceMinor !== null);
   const removed = items.filter((i) => i.priceMinor === null).map((i) => i.product);
@@ -119,10 +124,10 @@ export async function setPrices(
      ON CONFLICT (price_list_id, product_code) DO UPDATE SET price_minor = excluded.price_minor`,
     [accountId, id, set.map((i) => i.product), set.map((i) => i.priceMinor)],
   );
-  await db.query('DELETE FROM price_list_items WHERE price_list_id = $1 AND product_code = ANY($2::text[])', [
-    id,
-    removed,
-  ]);
+  await db.query(
+    'DELETE FROM price_list_items WHERE account_id = $3 AND price_list_id = $1 AND product_code = ANY($2::text[])',
+    [id, removed, accountId],
+  );
   return getPriceList(db, accountId, code);
 }
 

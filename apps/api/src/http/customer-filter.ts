@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** The customer list filter: GET /v1/customers, bulk label edits and customer exports take the same one. */
+export const customerFilterQuery = z.object({
+  group: z.string().max(64).optional(),
+  label: z.string().max(64).optional(),
+  catalogue: z.string().max(64).optional(),
+  search: z.string().trim().min(1).max(100).optional(),
+  updatedSince: z.coerce.date().optional(),
+  // A query string gives "true"/"false"; a JSON body (exports, label edits) may give a boolean.
+  deleted: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+});
+
+export const filterParameters = ['group', 'label', 'catalogue', 'search', 'updatedSince', 'deleted'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'deleted' ? 'boolean' : 'string' },
+}));
