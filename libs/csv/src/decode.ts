@@ -85,49 +85,49 @@ export function decodeSample(encoding: Encoding, bytes: Uint8Array): string {
 }
 
 /**
- * Bytes → text, failing with {@link DecodeError} (line and byte offset) on the first byte sequence that is not
- * valid in the encoding. Strips a byte-order mark.
+ * Bytes → text, chunk by chunk, failing with {@link DecodeError} (line and byte offset) on the first byte
+ * sequence that is not valid in the encoding. Strips a byte-order mark. A reader that handles some chunks
+ * itself (already known to be valid) tells it with {@link skip}, so later errors still name the right place.
  */
-export class DecodeStream extends Transform {
+export class ChunkDecoder {
   private readonly decoder: Pick<TextDecoder, 'decode'>;
   private offset = 0;
   private lines = 1;
   private first = true;
 
   constructor(readonly encoding: Encoding) {
-    super({ decodeStrings: false, readableObjectMode: false });
-    this.setEncoding('utf8');
     this.decoder = decoderOf(encoding);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  decode(chunk: Uint8Array): string {
+    let text: string;
     try {
-      const text = this.decoder.decode(chunk, { stream: true });
-      this.push(text);
-      this.account(chunk.length, text);
-      done();
+      text = this.decoder.decode(chunk, { stream: true });
     } catch {
-      done(this.locate(chunk));
+      throw this.locate(chunk);
+    }
+    this.skip(chunk.length, countNewlines(text));
+    return text;
+  }
+
+  /** The rest of the text, at the end of the file. */
+  end(): string {
+    try {
+      return this.decoder.decode();
+    } catch {
+      throw new DecodeError(this.encoding, this.lines, this.offset, '(incomplete character at the end)');
     }
   }
 
-  override _flush(done: TransformCallback): void {
-    try {
-      this.push(this.decoder.decode());
-      done();
-    } catch {
-      done(new DecodeError(this.encoding, this.lines, this.offset, '(incomplete character at the end)'));
-    }
-  }
-
-  private account(bytes: number, text: string) {
+  /** Accounts for `bytes` holding `lines` line feeds, read elsewhere (ending between two characters). */
+  skip(bytes: number, lines: number): void {
     this.offset += bytes;
-    this.lines += countNewlines(text);
+    this.lines += lines;
     this.first = false;
   }
 
   /** Finds the first bad byte: the longest prefix that still decodes marks it. */
-  private locate(chunk: Buffer): DecodeError {
+  private locate(chunk: Uint8Array): DecodeError {
     const probe = () => new TextDecoder(this.encoding, { fatal: true, ignoreBOM: !this.first });
     let lo = 0;
     let hi = chunk.length;
@@ -153,5 +153,34 @@ export class DecodeStream extends Transform {
     const good = probe().decode(chunk.subarray(0, lo), { stream: true });
     const bad = [...chunk.subarray(lo, lo + 4)].map((b) => `0x${b.toString(16).padStart(2, '0').toUpperCase()}`);
     return new DecodeError(this.encoding, this.lines + countNewlines(good), this.offset + lo, bad.join(' '));
+  }
+}
+
+/** {@link ChunkDecoder} as a stream: bytes in, text out. */
+export class DecodeStream extends Transform {
+  private readonly decoder: ChunkDecoder;
+
+  constructor(readonly encoding: Encoding) {
+    super({ decodeStrings: false, readableObjectMode: false });
+    this.setEncoding('utf8');
+    this.decoder = new ChunkDecoder(encoding);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.push(this.decoder.decode(chunk));
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.push(this.decoder.end());
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   }
 }

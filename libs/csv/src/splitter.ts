@@ -30,11 +30,17 @@ const TAB = 9;
 export class CsvSplitter {
   private readonly d: number;
   private carry = '';
-  private line = 1;
+  /** The line the next record starts on; a reader that passes lines by itself moves it on. */
+  line = 1;
 
   constructor(delimiter: string) {
     if (delimiter.length !== 1 || delimiter === '"') throw new Error(`bad delimiter ${JSON.stringify(delimiter)}`);
     this.d = delimiter.charCodeAt(0);
+  }
+
+  /** True between records: no unfinished record is waiting for the next chunk. */
+  get idle(): boolean {
+    return this.carry === '';
   }
 
   /** Splits what it can of `chunk` into `out`; with `last`, finishes the file. */

@@ -1,6 +1,16 @@
-import { DistinctValues, DuplicateSpotter, fnv1a } from './duplicates';
+import { DistinctValues, DuplicateSpotter, fnv1a, fnv1aBytes } from './duplicates';
 
-const add = (s: DuplicateSpotter, ref: string, code: string) => s.add(ref, code, fnv1a(ref), fnv1a(code));
+const add = (s: DuplicateSpotter, ref: string, code: string) => {
+  const seen = s.add(fnv1a(ref), fnv1a(code));
+  if (seen) s.suspect(ref, code);
+  return seen;
+};
+
+describe('fnv1a', () => {
+  it('hashes a string as the bytes of its UTF-8 form', () => {
+    for (const v of ['C0001', 'Müller', 'Ωmega-7', '']) expect(fnv1a(v)).toBe(fnv1aBytes(Buffer.from(v)));
+  });
+});
 
 describe('DuplicateSpotter', () => {
   it('catches every repeated pair (no false negatives) with few false alarms', () => {
@@ -36,6 +46,22 @@ describe('DistinctValues', () => {
     d.add('x', 7);
     expect([...d.values()].sort()).toEqual(['a', 'b', 'c', 'x', 'y']);
     expect(d.size).toBe(5);
+  });
+
+  it('meets values added as text and as bytes of a larger buffer', () => {
+    const d = new DistinctValues();
+    const file = Buffer.from('C1,Müller\nC2,P9\n');
+    d.addBytes(file, 3, 10, fnv1aBytes(file, 3, 10));
+    d.addBytes(file, 14, 16, fnv1aBytes(file, 14, 16));
+    for (const v of ['Müller', 'P9', 'P10']) d.add(v, fnv1a(v));
+    expect([...d.values()]).toEqual(['Müller', 'P9', 'P10']);
+  });
+
+  it('grows past its first arena and table', () => {
+    const d = new DistinctValues();
+    for (let i = 0; i < 50_000; i++) d.add(`customer-number-${i % 20_000}`, fnv1a(`customer-number-${i % 20_000}`));
+    expect(d.size).toBe(20_000);
+    expect(new Set(d.values()).size).toBe(20_000);
   });
 
   it('gives up past its limit', () => {

@@ -1,16 +1,34 @@
-/** FNV-1a over a string, 32 bits. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a over bytes, 32 bits. */
+export function fnv1aBytes(b: Uint8Array, from = 0, to = b.length): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
+  return h >>> 0;
+}
+
+/**
+ * FNV-1a over a string's UTF-8 bytes, 32 bits: the same number {@link fnv1aBytes} gives for the bytes of the
+ * file, so values read as bytes and values read as text meet in the same trackers.
+ */
 export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return fnv1aBytes(Buffer.from(s));
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
   return h >>> 0;
 }
 
 /**
  * Spots pairs that may occur more than once while the file streams by, in bounded memory: a cache-blocked Bloom
  * filter (one 512-bit block per pair, so one cache miss) answers "seen before?" with no false negatives, so
- * every repeated pair is caught at its second occurrence, plus a few per cent false alarms. Only these suspects
- * are checked in SQL afterwards, instead of grouping every row. Past `maxSuspects` (a file made mostly of
- * duplicates) it gives up and says so; the caller then deduplicates the whole table.
+ * every repeated pair is caught at its second occurrence, plus a few false alarms. The caller records those
+ * suspects ({@link suspect}); only they are checked in SQL afterwards, instead of grouping every row. Past
+ * `maxSuspects` (a file made mostly of duplicates) it gives up and says so; the caller then deduplicates the
+ * whole table.
  */
 export class DuplicateSpotter {
   private readonly blocks: Uint32Array;
@@ -22,15 +40,15 @@ export class DuplicateSpotter {
     expectedRows: number,
     private readonly maxSuspects = 250_000,
   ) {
-    // 6 to 12 bits per row, in 512-bit blocks; between 2^11 and 2^20 blocks (128 KB .. 64 MB).
+    // About 12 bits per row, in 512-bit blocks; between 2^11 and 2^20 blocks (128 KB .. 64 MB).
     const want = Math.min(2 ** 20, Math.max(2 ** 11, Math.ceil((expectedRows * 12) / 512)));
-    const blocks = 2 ** Math.floor(Math.log2(want));
+    const blocks = 2 ** Math.round(Math.log2(want));
     this.blocks = new Uint32Array(blocks * 16);
     this.blockMask = blocks - 1;
   }
 
   /** Records a pair, given the hashes of its two values; true if it may have been seen before. */
-  add(ref: string, code: string, refHash: number, codeHash: number): boolean {
+  add(refHash: number, codeHash: number): boolean {
     let h = Math.imul(refHash ^ Math.imul(codeHash, 0x9e3779b1), 0x85ebca6b);
     h ^= h >>> 13;
     const base = ((h >>> 0) & this.blockMask) * 16;
@@ -46,60 +64,115 @@ export class DuplicateSpotter {
       }
       g = Math.imul(g, 0x2c1b3c6d) + 0x297a2d39;
     }
-    if (seen && !this.overflow) {
-      this.suspects.add(`${ref}\t${code}`);
-      if (this.suspects.size > this.maxSuspects) {
-        this.overflow = true;
-        this.suspects.clear();
-      }
-    }
     return seen;
+  }
+
+  /** Keeps a pair that {@link add} said may repeat, for the check in SQL. */
+  suspect(ref: string, code: string): void {
+    if (this.overflow) return;
+    this.suspects.add(`${ref}\t${code}`);
+    if (this.suspects.size > this.maxSuspects) {
+      this.overflow = true;
+      this.suspects.clear();
+    }
   }
 }
 
 /**
  * The distinct values of a column, kept while the file streams by so that counting them and finding the
  * unmatched ones needs no pass over the table. An open-addressing table over typed arrays, keyed by the value's
- * hash (much cheaper per row than a Map of strings); values that share a hash are told apart by comparing them.
+ * hash, with the values' UTF-8 bytes in one arena: adding a value read straight from the file's bytes creates no
+ * string (much cheaper per row than a Map of strings). Values that share a hash are told apart by their bytes.
  * Gives up past `max` values (memory stays bounded); callers then ask Postgres instead.
  */
 export class DistinctValues {
   private hashes = new Int32Array(1 << 12);
   private slots = new Int32Array(1 << 12).fill(-1);
-  private strings: string[] = [];
+  private arena = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  private starts = new Int32Array(1 << 11);
+  private ends = new Int32Array(1 << 11);
+  private count = 0;
   /** Real files come grouped (by order, by customer): the same value many rows in a row costs one compare. */
-  private last: string | null = null;
+  private lastAt = -1;
+  private lastHash = 0;
   overflow = false;
 
   constructor(private readonly max = 1_000_000) {}
 
   get size(): number {
-    return this.strings.length;
+    return this.count;
   }
 
   add(v: string, hash: number): void {
-    if (this.overflow || v === this.last) return;
-    this.last = v;
+    const b = Buffer.from(v);
+    this.addBytes(b, 0, b.length, hash);
+  }
+
+  /** Adds the value held in `b[from, to)`. */
+  addBytes(b: Uint8Array, from: number, to: number, hash: number): void {
+    if (this.overflow) return;
     const h = hash | 0;
+    if (this.lastAt >= 0 && h === this.lastHash && this.holds(this.lastAt, b, from, to)) return;
     const mask = this.slots.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const at = this.slots[i]!;
       if (at === -1) {
-        this.slots[i] = this.strings.length;
+        this.slots[i] = this.count;
         this.hashes[i] = h;
-        this.strings.push(v);
-        if (this.strings.length > this.max) {
-          this.overflow = true;
-          this.strings = [];
-        } else if (this.strings.length * 2 > this.slots.length) this.grow();
+        this.lastAt = this.count;
+        this.lastHash = h;
+        this.store(b, from, to);
+        if (this.count > this.max) this.giveUp();
+        else if (this.count * 2 > this.slots.length) this.grow();
         return;
       }
-      if (this.hashes[i] === h && this.strings[at] === v) return;
+      if (this.hashes[i] === h && this.holds(at, b, from, to)) {
+        this.lastAt = at;
+        this.lastHash = h;
+        return;
+      }
     }
   }
 
-  values(): IterableIterator<string> {
-    return this.strings.values();
+  *values(): IterableIterator<string> {
+    for (let i = 0; i < this.count; i++) yield this.arena.toString('utf8', this.starts[i], this.ends[i]);
+  }
+
+  private holds(at: number, b: Uint8Array, from: number, to: number): boolean {
+    const s = this.starts[at]!;
+    if (this.ends[at]! - s !== to - from) return false;
+    for (let k = 0; k < to - from; k++) if (this.arena[s + k] !== b[from + k]) return false;
+    return true;
+  }
+
+  private store(b: Uint8Array, from: number, to: number): void {
+    const len = to - from;
+    if (this.used + len > this.arena.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + len));
+      this.arena.copy(bigger, 0, 0, this.used);
+      this.arena = bigger;
+    }
+    if (this.count === this.starts.length) {
+      this.starts = grown(this.starts);
+      this.ends = grown(this.ends);
+    }
+    this.arena.set(b.subarray(from, to), this.used);
+    this.starts[this.count] = this.used;
+    this.used += len;
+    this.ends[this.count] = this.used;
+    this.count++;
+  }
+
+  private giveUp(): void {
+    this.overflow = true;
+    this.count = 0;
+    this.lastAt = -1;
+    this.arena = Buffer.alloc(0);
+    this.starts = new Int32Array(0);
+    this.ends = new Int32Array(0);
+    this.hashes = new Int32Array(0);
+    this.slots = new Int32Array(0);
   }
 
   private grow(): void {
@@ -117,4 +190,10 @@ export class DistinctValues {
       this.hashes[i] = h;
     }
   }
+}
+
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
