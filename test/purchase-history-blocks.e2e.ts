@@ -4,14 +4,15 @@ import { bearer, createHarness, type Harness, uploadPurchaseHistory } from './su
 
 /**
  * Large files are read in 64 KB blocks: plain blocks straight from their bytes, any other block by the full CSV
- * reader. These files put every kind of unusual line after the first block, and a quoted line break across a
- * block boundary, and check that the result is what reading line by line gives.
+ * reader; rows go into chunks of 5,000 here, each indexed while the next loads. These files put every kind of
+ * unusual line after the first block, a quoted field across block boundaries and duplicates across chunks,
+ * and check that the result is what reading line by line gives.
  */
 let h: Harness;
 let acme: TestAccount;
 
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({ PURCHASE_HISTORY_CHUNK_ROWS: '5000' });
   acme = await createTestAccount(h.ds);
   await h.startWorkers();
 });
@@ -95,6 +96,11 @@ it('reads a large file the same whatever mix of plain and unusual lines it has',
   );
   expect(stored.map((r: { pair: string }) => r.pair).sort()).toEqual(keys.sort());
   expect(keys).not.toContain('X1\tP1');
+  const [{ chunks }] = await h.ds.query(
+    'SELECT count(DISTINCT chunk)::int AS chunks FROM purchase_history_rows WHERE version_id = $1',
+    [job.counts.version],
+  );
+  expect(chunks).toBeGreaterThan(3);
 });
 
 it('names the line and byte of an invalid UTF-8 sequence far into the file', async () => {

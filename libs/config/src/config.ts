@@ -57,6 +57,7 @@ const schema = z.object({
   SESSION_TTL_SECONDS: int(8 * 3600, 60),
   TRUST_PROXY: bool(false),
   PURCHASE_HISTORY_KEEP_VERSIONS: int(3, 1),
+  PURCHASE_HISTORY_CHUNK_ROWS: int(2_000_000, 1000),
   EXPORT_TTL_HOURS: int(72, 1),
   LABEL_EDIT_SYNC_LIMIT: int(1_000, 0),
 });
@@ -95,7 +96,7 @@ export interface Config {
     readonly reconcileIntervalMs: number;
     readonly reconcileGraceMs: number;
   };
-  readonly purchaseHistory: { readonly keepVersions: number };
+  readonly purchaseHistory: { readonly keepVersions: number; readonly chunkRows: number };
   readonly exports: { readonly ttlHours: number };
   readonly customers: { readonly labelEditSyncLimit: number };
   readonly shutdownDeadlineMs: number;
@@ -180,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconcileIntervalMs: c.RECONCILE_INTERVAL_MS,
       reconcileGraceMs: c.RECONCILE_GRACE_MS,
     },
-    purchaseHistory: { keepVersions: c.PURCHASE_HISTORY_KEEP_VERSIONS },
+    purchaseHistory: { keepVersions: c.PURCHASE_HISTORY_KEEP_VERSIONS, chunkRows: c.PURCHASE_HISTORY_CHUNK_ROWS },
     exports: { ttlHours: c.EXPORT_TTL_HOURS },
     customers: { labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT },
     shutdownDeadlineMs: c.SHUTDOWN_DEADLINE_MS,

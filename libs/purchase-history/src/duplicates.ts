@@ -23,22 +23,24 @@ export function fnv1a(s: string): number {
 }
 
 /**
- * Spots pairs that may occur more than once while the file streams by, in bounded memory: a cache-blocked Bloom
- * filter (one 512-bit block per pair, so one cache miss) answers "seen before?" with no false negatives, so
- * every repeated pair is caught at its second occurrence, plus a few false alarms. The caller records those
- * suspects ({@link suspect}); only they are checked in SQL afterwards, instead of grouping every row. Past
- * `maxSuspects` (a file made mostly of duplicates) it gives up and says so; the caller then deduplicates the
- * whole table.
+ * Spots rows whose pair may have occurred before, while the file streams by, in bounded memory: a cache-blocked
+ * Bloom filter (one 512-bit block per pair, so one cache miss) answers "seen before?" with no false negatives,
+ * so every repeated pair is caught from its second occurrence on, plus a few false alarms. The loader holds
+ * those rows back ({@link hold}) instead of writing them; afterwards, each held pair is added once unless the
+ * table already has it. So duplicates never reach the table and nothing is deleted. Past `maxHeld` rows (a file
+ * made mostly of duplicates) it stops holding and says so; the caller writes the held rows and deduplicates the
+ * whole table instead.
  */
 export class DuplicateSpotter {
   private readonly blocks: Uint32Array;
   private readonly blockMask: number;
-  readonly suspects = new Set<string>();
+  /** Rows held back, as `ref\tcode`, repeats included. */
+  held: string[] = [];
   overflow = false;
 
   constructor(
     expectedRows: number,
-    private readonly maxSuspects = 250_000,
+    private readonly maxHeld = 250_000,
   ) {
     // About 12 bits per row, in 512-bit blocks; between 2^11 and 2^20 blocks (128 KB .. 64 MB).
     const want = Math.min(2 ** 20, Math.max(2 ** 11, Math.ceil((expectedRows * 12) / 512)));
@@ -67,14 +69,22 @@ export class DuplicateSpotter {
     return seen;
   }
 
-  /** Keeps a pair that {@link add} said may repeat, for the check in SQL. */
-  suspect(ref: string, code: string): void {
-    if (this.overflow) return;
-    this.suspects.add(`${ref}\t${code}`);
-    if (this.suspects.size > this.maxSuspects) {
+  /** Holds back a row whose pair {@link add} said may repeat; false once too many are held (write it then). */
+  hold(ref: string, code: string): boolean {
+    if (this.overflow) return false;
+    if (this.held.length >= this.maxHeld) {
       this.overflow = true;
-      this.suspects.clear();
+      return false;
     }
+    this.held.push(`${ref}\t${code}`);
+    return true;
+  }
+
+  /** After an overflow: the rows held until then, for the caller to write (once). */
+  release(): string[] {
+    const rows = this.held;
+    this.held = [];
+    return rows;
   }
 }
 

@@ -2,11 +2,10 @@ import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { CsvDialect, CsvItem, CsvRecord, ErrorReport, RowError } from '@customer-hub/csv';
 import { ChunkDecoder, CsvSplitter, isLineError, looksLikeHeader, readCsvBatches } from '@customer-hub/csv';
-import { copyIn } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
-import type { PoolClient } from 'pg';
 import { type DistinctValues, type DuplicateSpotter, fnv1aBytes } from './duplicates';
 import { LineScan } from './line-scan';
+import type { VersionWriter } from './version-writer';
 
 /** What the loader learns about the rows as they pass: repeated pairs, distinct customers and products. */
 export interface RowTrackers {
@@ -55,7 +54,7 @@ function problemWith(value: string, what: string): string | null {
   return null;
 }
 
-/** A CSV-format COPY value, quoted (so delimiters and quotes in it stay data). */
+/** A CSV value for COPY, quoted (so delimiters and quotes in it stay data). */
 const quoted = (v: string) => `"${v.includes('"') ? v.replaceAll('"', '""') : v}"`;
 
 /**
@@ -64,22 +63,16 @@ const quoted = (v: string) => `"${v.includes('"') ? v.replaceAll('"', '""') : v}
  * COPY reads CSV in the upload's own delimiter, so most of a UTF-8 file goes to Postgres as the bytes it came
  * in: a block of lines that {@link LineScan} finds common (two plain keys, maybe ignored columns) is checked,
  * hashed for the trackers and passed on without a string per row. Any other block (the header, quoting, a bad
- * row, another encoding) goes through the full CSV reader, row by row, as before; both meet in one COPY.
+ * row, another encoding) goes through the full CSV reader, row by row, as before; both meet in the same COPY.
  */
 export async function loadRows(
   ctx: JobContext<'purchase-history'>,
-  client: PoolClient,
+  writer: VersionWriter,
   dialect: CsvDialect,
-  table: string,
   report: ErrorReport,
   track: RowTrackers,
 ): Promise<LoadCounts> {
-  const delimiter = dialect.delimiter === '\t' ? "E'\\t'" : `'${dialect.delimiter}'`;
-  const copy = copyIn(
-    client,
-    `COPY ${table} (customer_ref, product_code) FROM STDIN (FORMAT csv, DELIMITER ${delimiter})`,
-  );
-  const rows = new RowSink(ctx, copy.stream, dialect, report, track);
+  const rows = new RowSink(ctx, writer, dialect, report, track);
   const source = await ctx.files.read(ctx.params.inputFile);
   try {
     if (dialect.encoding === 'utf-8') await readUtf8(source, dialect, rows);
@@ -91,12 +84,10 @@ export async function loadRows(
     }
     rows.finish();
     await rows.flush();
-    copy.stream.end();
-    await copy.done;
+    await writer.end();
   } catch (err) {
     source.destroy();
-    copy.stream.destroy(err as Error);
-    await copy.done.catch(() => {});
+    await writer.abort(err as Error);
     throw err;
   }
   await ctx.progress(rows.seen);
@@ -153,7 +144,7 @@ class RowSink {
 
   constructor(
     private readonly ctx: JobContext<'purchase-history'>,
-    private readonly copy: NodeJS.WritableStream,
+    private readonly writer: VersionWriter,
     private readonly dialect: CsvDialect,
     private readonly report: ErrorReport,
     private readonly track: RowTrackers,
@@ -181,30 +172,48 @@ class RowSink {
     }
   }
 
-  /** Lines the byte scan accepted: tracked from their bytes, and passed to COPY as they are where they can be. */
+  /**
+   * Lines the byte scan accepted: tracked from their bytes and passed to COPY as they are where they can be,
+   * less the rows held back as possible duplicates.
+   */
   scanned(block: Buffer, scan: LineScan): void {
     const { pairs, customers, products } = this.track;
     const { starts, refEnds, codeEnds, refHashes, codeHashes } = scan;
+    const held: number[] = [];
     for (let k = 0; k < scan.count; k++) {
       const s = starts[k]!;
       const r = refEnds[k]!;
       const c = codeEnds[k]!;
-      if (pairs.add(refHashes[k]!, codeHashes[k]!)) {
-        pairs.suspect(block.toString('latin1', s, r), block.toString('latin1', r + 1, c));
-      }
       customers.addBytes(block, s, r, refHashes[k]!);
       products.addBytes(block, r + 1, c, codeHashes[k]!);
+      if (
+        pairs.add(refHashes[k]!, codeHashes[k]!) &&
+        pairs.hold(block.toString('latin1', s, r), block.toString('latin1', r + 1, c))
+      ) {
+        held.push(k);
+      }
     }
     this.counts.loaded += scan.count;
     this.seen += scan.count;
     this.queueText();
     if (scan.plain) {
-      this.out.push(block);
+      // Lines follow each other: pass the runs between held lines.
+      let from = 0;
+      for (const k of held) {
+        if (starts[k]! > from) this.out.push(block.subarray(from, starts[k]));
+        from = k + 1 < scan.count ? starts[k + 1]! : block.length;
+      }
+      if (from < block.length) this.out.push(from === 0 ? block : block.subarray(from));
       return;
     }
     const lines = Buffer.allocUnsafe(block.length);
     let at = 0;
+    let h = 0;
     for (let k = 0; k < scan.count; k++) {
+      if (held[h] === k) {
+        h++;
+        continue;
+      }
       at += block.copy(lines, at, starts[k]!, codeEnds[k]!);
       lines[at++] = LF;
     }
@@ -221,11 +230,14 @@ class RowSink {
     for (const e of this.rejected) await this.report.add(e);
     this.counts.rejected += this.rejected.length;
     this.rejected = [];
-    this.queueText();
-    for (const piece of this.out) {
-      if (!this.copy.write(piece)) await new Promise((r) => this.copy.once('drain', r));
+    for (const row of this.track.pairs.overflow ? this.track.pairs.release() : []) {
+      const [ref, code] = row.split('\t') as [string, string];
+      this.text += this.csvLine(ref, code);
     }
+    this.queueText();
+    for (const piece of this.out) await this.writer.write(piece);
     this.out = [];
+    await this.writer.rotate(this.counts.loaded);
     await this.ctx.checkpoint();
     await this.ctx.progress(this.seen);
   }
@@ -253,10 +265,14 @@ class RowSink {
     }
     this.counts.loaded++;
     const { pairs, customers, products } = this.track;
-    if (pairs.add(refHash, codeHash)) pairs.suspect(ref, code);
     customers.add(ref, refHash);
     products.add(code, codeHash);
-    this.text += `${quoted(ref)}${this.dialect.delimiter}${quoted(code)}\n`;
+    if (pairs.add(refHash, codeHash) && pairs.hold(ref, code)) return;
+    this.text += this.csvLine(ref, code);
+  }
+
+  private csvLine(ref: string, code: string): string {
+    return `${quoted(ref)}${this.dialect.delimiter}${quoted(code)}\n`;
   }
 
   private settleHeader(next: CsvRecord | undefined): void {

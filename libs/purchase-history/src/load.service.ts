@@ -3,13 +3,14 @@ import { sqlRows, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { DistinctValues, DuplicateSpotter } from './duplicates';
 import { loadRows, type RowTrackers } from './load-rows';
-import { createPartition, finishPartition } from './partition';
+import { finishPartition } from './partition';
 import { writeUnmatched } from './unmatched';
+import { VersionWriter } from './version-writer';
 import { currentVersionId, dropVersion, pruneVersions, publishVersion } from './versions';
 
 /**
- * The purchase-history upload: validates and loads the file into a new version (its own partition, indexed while
- * detached), then — in the transaction that settles the job — makes it the published version. A failed,
+ * The purchase-history upload: validates and loads the file into a new version (its own partition, in chunks
+ * indexed while the next one loads, attached when complete), then — in the transaction that settles the job — makes it the published version. A failed,
  * cancelled or killed run publishes nothing; a retry starts the version over.
  */
 export async function loadPurchaseHistory(ctx: JobContext<'purchase-history'>): Promise<JobOutcome> {
@@ -54,11 +55,25 @@ async function build(ctx: JobContext<'purchase-history'>, versionId: string): Pr
   };
   const report = new ErrorReport(files, `jobs/${run.id}/errors.csv`);
   const timer = phaseTimer(ctx.logger, 'purchase-history');
-  const counts = await withPgClient(ds, async (client) => {
-    const table = await createPartition(client, versionId);
-    return loadRows(ctx, client, dialect, table, report, track);
-  });
-  timer.done('load');
+  const { counts, unmatched } = await withPgClient(ds, (client) =>
+    withPgClient(ds, async (indexer) => {
+      const writer = await VersionWriter.open(client, indexer, versionId, {
+        delimiter: dialect.delimiter,
+        chunkRows: ctx.config.purchaseHistory.chunkRows,
+      });
+      const loaded = await loadRows(ctx, writer, dialect, report, track);
+      timer.done('load');
+      // While the last chunk is indexed, list the unmatched values, when the loader could collect them all
+      // (else they are grouped from the finished version). The promise never rejects: its error is returned.
+      const accepted = loaded.rejected <= params.maxErrors && loaded.loaded > 0;
+      const collected = !track.customers.overflow && !track.products.overflow;
+      const unmatched =
+        accepted && collected ? writeUnmatched(ctx, versionId, track).then(noError, (err: Error) => err) : null;
+      await writer.indexed();
+      timer.done('index');
+      return { counts: loaded, unmatched };
+    }),
+  );
   const errors = await report.close();
   const errorFile = jobFile('errors.csv', errors);
   if (counts.rejected > params.maxErrors) {
@@ -83,10 +98,13 @@ async function build(ctx: JobContext<'purchase-history'>, versionId: string): Pr
     duplicates,
     counts.rejected,
   ]);
-  await writeUnmatched(ctx, versionId, track);
+  const failed = unmatched ? await unmatched : await writeUnmatched(ctx, versionId, track).then(noError);
+  if (failed) throw failed;
   timer.done('unmatched');
   await ds.query(`UPDATE purchase_history_versions SET state = 'ready' WHERE id = $1`, [versionId]);
 }
+
+const noError = () => null;
 
 /** Counts and files of a built version; publishes it on commit unless the upload only validates. */
 async function outcome(ctx: JobContext<'purchase-history'>, versionId: string): Promise<JobOutcome> {

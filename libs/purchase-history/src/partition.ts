@@ -4,55 +4,71 @@ import type { DuplicateSpotter } from './duplicates';
 import { partitionOf, stagingOf } from './versions';
 
 /**
- * Creates the table that becomes a version's partition. Rows are COPYed straight into it (no staging copy);
- * the CHECK lets ATTACH skip its validation scan.
+ * Adds the rows the loader held back as possible duplicates: each pair once, unless the version already has it
+ * (an index probe per pair and chunk). Returns how many rows were duplicates.
  */
-export async function createPartition(client: PoolClient, versionId: string): Promise<string> {
+async function addHeldRows(client: PoolClient, versionId: string, spotter: DuplicateSpotter): Promise<number> {
+  if (spotter.held.length === 0) return 0;
   const part = partitionOf(versionId);
-  const id = BigInt(versionId);
-  await client.query(`DROP TABLE IF EXISTS ${part}`);
-  await client.query(
-    `CREATE TABLE ${part} (LIKE purchase_history_rows INCLUDING DEFAULTS, CONSTRAINT ${part}_version CHECK (version_id = ${id}))`,
+  const held = stagingOf(versionId);
+  await client.query(`DROP TABLE IF EXISTS ${held}`);
+  await client.query(`CREATE UNLOGGED TABLE ${held} (customer_ref text COLLATE "C", product_code text COLLATE "C")`);
+  await copyRows(
+    client,
+    held,
+    spotter.held.map((row) => row.split('\t')),
   );
-  await client.query(`ALTER TABLE ${part} ALTER COLUMN version_id SET DEFAULT ${id}`);
-  return part;
-}
-
-/** Keeps one row of every pair: only among the suspects the spotter found, or over the whole table if it gave up. */
-async function removeDuplicates(client: PoolClient, versionId: string, spotter: DuplicateSpotter): Promise<number> {
-  const part = partitionOf(versionId);
-  if (!spotter.overflow && spotter.suspects.size === 0) return 0;
-  let scope = part;
-  if (!spotter.overflow) {
-    const suspects = stagingOf(versionId);
-    await client.query(`DROP TABLE IF EXISTS ${suspects}`);
-    await client.query(
-      `CREATE UNLOGGED TABLE ${suspects} (customer_ref text COLLATE "C", product_code text COLLATE "C")`,
+  await client.query(`ANALYZE ${held}`);
+  await client.query('BEGIN');
+  try {
+    // A few thousand probes beat any plan that reads the whole version.
+    await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
+    const added = await client.query(
+      `INSERT INTO ${part} (version_id, customer_ref, product_code, chunk)
+       SELECT DISTINCT ${BigInt(versionId)}, customer_ref, product_code, 0 FROM ${held} h
+       WHERE NOT EXISTS (SELECT 1 FROM ${part} p WHERE p.customer_ref = h.customer_ref AND p.product_code = h.product_code)`,
     );
-    await copyRows(
-      client,
-      suspects,
-      (function* () {
-        for (const pair of spotter.suspects) yield pair.split('\t');
-      })(),
-    );
-    await client.query(`ANALYZE ${suspects}`);
-    scope = `(SELECT p.* , p.ctid AS row_id FROM ${part} p JOIN ${suspects} s USING (customer_ref, product_code))`;
-  } else {
-    scope = `(SELECT p.*, p.ctid AS row_id FROM ${part} p)`;
+    await client.query(`DROP TABLE ${held}`);
+    await client.query('COMMIT');
+    return spotter.held.length - (added.rowCount ?? 0);
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
   }
-  const res = await client.query(
-    `DELETE FROM ${part} t USING (
-       SELECT row_id FROM (
-         SELECT row_id, row_number() OVER (PARTITION BY customer_ref, product_code ORDER BY row_id) AS n FROM ${scope} x
-       ) ranked WHERE n > 1
-     ) d WHERE t.ctid = d.row_id`,
-  );
-  await client.query(`DROP TABLE IF EXISTS ${stagingOf(versionId)}`);
-  return res.rowCount ?? 0;
 }
 
-/** Indexes the loaded rows, collapses duplicate pairs, and attaches the table as the version's partition. */
+/** For a file made mostly of duplicates (the spotter gave up): keeps one row of each pair over the whole version. */
+async function collapseAllDuplicates(client: PoolClient, versionId: string): Promise<number> {
+  const part = partitionOf(versionId);
+  const repeated = stagingOf(versionId);
+  await client.query(`DROP TABLE IF EXISTS ${repeated}`);
+  await client.query(
+    `CREATE UNLOGGED TABLE ${repeated} AS
+       SELECT customer_ref, product_code, count(*) AS n FROM ${part} GROUP BY 1, 2 HAVING count(*) > 1`,
+  );
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `DELETE FROM ${part} p USING ${repeated} r WHERE p.customer_ref = r.customer_ref AND p.product_code = r.product_code`,
+    );
+    await client.query(
+      `INSERT INTO ${part} (version_id, customer_ref, product_code, chunk)
+       SELECT ${BigInt(versionId)}, customer_ref, product_code, 0 FROM ${repeated}`,
+    );
+    const { rows } = await client.query(`SELECT coalesce(sum(n - 1), 0)::int AS gone FROM ${repeated}`);
+    await client.query(`DROP TABLE ${repeated}`);
+    await client.query('COMMIT');
+    return rows[0].gone;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+/**
+ * Completes a loaded version whose chunks are indexed: indexes the version (which adopts the chunks' indexes),
+ * settles duplicate pairs, and attaches it as the version's partition (the chunks' CHECKs spare the scan).
+ */
 export async function finishPartition(
   client: PoolClient,
   versionId: string,
@@ -60,12 +76,12 @@ export async function finishPartition(
   done: (phase: string) => void,
 ): Promise<number> {
   const part = partitionOf(versionId);
-  await client.query(`SET maintenance_work_mem = '512MB'; SET work_mem = '256MB'`);
+  await client.query(`SET work_mem = '256MB'`);
   try {
     await client.query(`CREATE INDEX ${part}_pair ON ${part} (customer_ref, product_code)`);
-    done('index');
-    await client.query(`ANALYZE ${part}`);
-    const duplicates = await removeDuplicates(client, versionId, spotter);
+    const duplicates = spotter.overflow
+      ? await collapseAllDuplicates(client, versionId)
+      : await addHeldRows(client, versionId, spotter);
     done('dedupe');
     await client.query(
       `ALTER TABLE purchase_history_rows ATTACH PARTITION ${part} FOR VALUES IN (${BigInt(versionId)})`,
@@ -73,6 +89,6 @@ export async function finishPartition(
     done('attach');
     return duplicates;
   } finally {
-    await client.query('RESET maintenance_work_mem; RESET work_mem');
+    await client.query('RESET work_mem');
   }
 }

@@ -1,10 +1,12 @@
 import { Foundation1732270000000 } from './1732270000000-foundation';
 import { CataloguePurchaseHistory1732280000000 } from './1732280000000-catalogue-purchase-history';
 import { CustomerProfiles1732290000000 } from './1732290000000-customer-profiles';
+import { PurchaseHistoryChunks1732300000000 } from './1732300000000-purchase-history-chunks';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
   Foundation1732270000000,
   CataloguePurchaseHistory1732280000000,
   CustomerProfiles1732290000000,
+  PurchaseHistoryChunks1732300000000,
 ];
