@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
 import type { CustomerImportParams } from '@customer-hub/contracts';
 import { sqlRows } from '@customer-hub/db';
 import { submitJob } from '@customer-hub/queue';
 import { createTestAccount, createTestEnv, type TestAccount, type TestEnv, waitForJob } from '@customer-hub/testing';
 import { FAST_RECOVERY, runningQuery, workerProcesses } from './support/processes';
+import { storeGeneratedFile } from './support/upload';
 
 let env: TestEnv;
 let acme: TestAccount;
@@ -19,21 +19,15 @@ afterAll(() => env.cleanup());
 
 /** A generated customer file: K0..K9 named `mark`, then `rows` further customers. */
 async function storeFile(rows: number, mark: string): Promise<string> {
-  const key = `uploads/${acme.account.id}/test/customers-${mark}-${rows}.csv`;
-  async function* lines() {
-    let chunk = 'customer_number,name,labels,billing_city\n';
-    for (let i = 0; i < 10; i++) chunk += `K${i},${mark},keep,Leeds\n`;
-    for (let i = 0; i < rows; i++) {
-      chunk += `N${i},Customer ${i},bulk,York\n`;
-      if (chunk.length > 64_000) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    yield chunk;
-  }
-  await env.files.write(key, Readable.from(lines()));
-  return key;
+  let head = 'customer_number,name,labels,billing_city\n';
+  for (let i = 0; i < 10; i++) head += `K${i},${mark},keep,Leeds\n`;
+  return storeGeneratedFile(
+    env.files,
+    `uploads/${acme.account.id}/test/customers-${mark}-${rows}.csv`,
+    head,
+    { from: 0, to: rows },
+    (i) => `N${i},Customer ${i},bulk,York\n`,
+  );
 }
 
 async function submit(inputFile: string) {

@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
 import { sqlRows } from '@customer-hub/db';
 import { currentCodesFor } from '@customer-hub/purchase-history';
 import { submitJob } from '@customer-hub/queue';
 import { createTestAccount, createTestEnv, type TestAccount, type TestEnv, waitForJob } from '@customer-hub/testing';
 import { FAST_RECOVERY, runningQuery, workerProcesses } from './support/processes';
+import { storeGeneratedFile } from './support/upload';
 
 let env: TestEnv;
 let acme: TestAccount;
@@ -20,21 +20,13 @@ const startWorker = () => workers.start();
 
 /** A generated upload of `rows` pairs where customer R0 bought product `mark`. */
 async function storeFile(rows: number, mark: string): Promise<string> {
-  const key = `uploads/${acme.account.id}/test/${mark}-${rows}.csv`;
-  async function* lines() {
-    yield `customer,product\nR0,${mark}\n`;
-    let chunk = '';
-    for (let i = 1; i < rows; i++) {
-      chunk += `C${i % 50_000},P${i % 7_919}\n`;
-      if (chunk.length > 64_000) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-    yield chunk;
-  }
-  await env.files.write(key, Readable.from(lines()));
-  return key;
+  return storeGeneratedFile(
+    env.files,
+    `uploads/${acme.account.id}/test/${mark}-${rows}.csv`,
+    `customer,product\nR0,${mark}\n`,
+    { from: 1, to: rows },
+    (i) => `C${i % 50_000},P${i % 7_919}\n`,
+  );
 }
 
 async function submit(inputFile: string) {

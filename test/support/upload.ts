@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { Readable } from 'node:stream';
+import type { FileStore } from '@customer-hub/files';
 
 export interface GeneratedUpload {
   port: number;
@@ -57,4 +59,27 @@ export function postGenerated(o: GeneratedUpload): Promise<{ status: number; bod
     };
     pump();
   });
+}
+
+/** Stores a generated text file: `head`, then `line(i)` for i in [from, to), written in 64 KB pieces. */
+export async function storeGeneratedFile(
+  files: FileStore,
+  key: string,
+  head: string,
+  range: { from: number; to: number },
+  line: (i: number) => string,
+): Promise<string> {
+  async function* pieces() {
+    let chunk = head;
+    for (let i = range.from; i < range.to; i++) {
+      chunk += line(i);
+      if (chunk.length > 64_000) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    yield chunk;
+  }
+  await files.write(key, Readable.from(pieces()));
+  return key;
 }

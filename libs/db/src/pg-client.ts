@@ -14,3 +14,16 @@ export async function withPgClient<T>(ds: DataSource, work: (client: PoolClient)
     await runner.release();
   }
 }
+
+/** Runs `work` in a transaction on a lent connection: committed if it returns, rolled back if it throws. */
+export async function inClientTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,5 +1,6 @@
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+/** FNV-1a's 32-bit offset basis and prime. */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 
 /** FNV-1a over bytes, 32 bits. */
 export function fnv1aBytes(b: Uint8Array, from = 0, to = b.length): number {

@@ -1,9 +1,9 @@
+import { FNV_OFFSET, FNV_PRIME } from './duplicates';
+
 const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const QUOTE = 34;
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 
 /**
  * The common line of a purchase history, read straight from the file's bytes: `ref<d>code`, optionally more

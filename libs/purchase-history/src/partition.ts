@@ -1,4 +1,4 @@
-import { copyRows } from '@customer-hub/db';
+import { copyRows, inClientTransaction } from '@customer-hub/db';
 import type { PoolClient } from 'pg';
 import type { DuplicateSpotter } from './duplicates';
 import { partitionOf, stagingOf } from './versions';
@@ -19,8 +19,7 @@ async function addHeldRows(client: PoolClient, versionId: string, spotter: Dupli
     spotter.held.map((row) => row.split('\t')),
   );
   await client.query(`ANALYZE ${held}`);
-  await client.query('BEGIN');
-  try {
+  return inClientTransaction(client, async () => {
     // A few thousand probes beat any plan that reads the whole version.
     await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
     const added = await client.query(
@@ -29,12 +28,8 @@ async function addHeldRows(client: PoolClient, versionId: string, spotter: Dupli
        WHERE NOT EXISTS (SELECT 1 FROM ${part} p WHERE p.customer_ref = h.customer_ref AND p.product_code = h.product_code)`,
     );
     await client.query(`DROP TABLE ${held}`);
-    await client.query('COMMIT');
     return spotter.held.length - (added.rowCount ?? 0);
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  }
+  });
 }
 
 /** For a file made mostly of duplicates (the spotter gave up): keeps one row of each pair over the whole version. */
@@ -46,8 +41,7 @@ async function collapseAllDuplicates(client: PoolClient, versionId: string): Pro
     `CREATE UNLOGGED TABLE ${repeated} AS
        SELECT customer_ref, product_code, count(*) AS n FROM ${part} GROUP BY 1, 2 HAVING count(*) > 1`,
   );
-  await client.query('BEGIN');
-  try {
+  return inClientTransaction(client, async () => {
     await client.query(
       `DELETE FROM ${part} p USING ${repeated} r WHERE p.customer_ref = r.customer_ref AND p.product_code = r.product_code`,
     );
@@ -57,12 +51,8 @@ async function collapseAllDuplicates(client: PoolClient, versionId: string): Pro
     );
     const { rows } = await client.query(`SELECT coalesce(sum(n - 1), 0)::int AS gone FROM ${repeated}`);
     await client.query(`DROP TABLE ${repeated}`);
-    await client.query('COMMIT');
-    return rows[0].gone;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  }
+    return rows[0].gone as number;
+  });
 }
 
 /**
