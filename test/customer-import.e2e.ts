@@ -1,15 +1,17 @@
-import { createTestAccount, type TestAccount } from '@customer-hub/testing';
+import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
+import type { WorkerRuntime } from '@customer-hub/worker';
 import request from 'supertest';
 import { importCustomers } from './support/customers';
 import { bearer, createHarness, type Harness } from './support/harness';
 
 let h: Harness;
 let acme: TestAccount;
+let workers: WorkerRuntime;
 
 beforeAll(async () => {
   h = await createHarness();
   acme = await createTestAccount(h.ds);
-  await h.startWorkers();
+  workers = await h.startWorkers();
   await h.ds.query(`INSERT INTO customer_groups (account_id, code, name) VALUES ($1, 'WHOLESALE', 'Wholesale')`, [
     acme.account.id,
   ]);
@@ -147,15 +149,29 @@ describe('customer import', () => {
     expect((await customer('E7')).name).toBe('Kilo');
   });
 
-  it('validateOnly stops in awaiting_commit with the counts; commit applies that file', async () => {
+  it('validateOnly stops in awaiting_commit with the counts; commit has the worker apply that file', async () => {
     const res = await importFile('customer_number,name\nV1,Victor\nC1,Alpha Foods Renamed\n', '?validateOnly=true');
     expect(res.job.state).toBe('awaiting_commit');
     expect(res.job.counts).toMatchObject({ created: 1, updated: 1 });
     expect(await customer('V1')).toBeUndefined();
+    // With no worker running, the commit is only queued: the API itself applies nothing.
+    await workers.stop();
     const commit = await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin));
-    expect(commit.status).toBe(200);
+    expect(commit.status).toBe(202);
+    expect(commit.body.state).toBe('queued');
+    expect(await customer('V1')).toBeUndefined();
+    const again = await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin));
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('not_awaiting_commit');
+
+    workers = await h.startWorkers();
+    const done = await waitForJob(h.ds, res.job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.counts).toMatchObject({ created: 1, updated: 1 });
     expect((await customer('V1')).name).toBe('Victor');
     expect((await customer('C1')).name).toBe('Alpha Foods Renamed');
+    const stages = await h.ds.query(`SELECT 1 FROM pg_tables WHERE tablename LIKE 'customer_stage_%'`);
+    expect(stages).toEqual([]);
   });
 });
 

@@ -30,6 +30,11 @@ describe('versions', () => {
   };
   const codes = async (ref: string) =>
     (await request(h.app).get(`/v1/purchase-histories/current/customers/${ref}`).set(bearer(other.tokens.staff))).body;
+  /** Waits for a job whose commit was asked for, and returns it as the API shows it. */
+  const committed = async (id: string) => {
+    await waitForJob(h.ds, id, ['succeeded', 'failed']);
+    return (await request(h.app).get(`/v1/jobs/${id}`).set(bearer(other.tokens.admin))).body;
+  };
   const versions = async () =>
     (await request(h.app).get('/v1/purchase-histories').set(bearer(other.tokens.staff))).body.items;
 
@@ -54,8 +59,9 @@ describe('versions', () => {
     });
     expect((await codes('V1')).error?.code).toBe('not_found');
     const commit = await request(h.app).post(`/v1/jobs/${run.id}/commit`).set(bearer(other.tokens.admin));
-    expect(commit.status).toBe(200);
-    expect(commit.body.state).toBe('succeeded');
+    expect(commit.status).toBe(202);
+    expect(commit.body.state).toBe('queued');
+    expect(await committed(run.id)).toMatchObject({ state: 'succeeded', counts: { rows: 3, customers: 2 } });
     expect((await codes('V1')).productCodes).toEqual(['A', 'B']);
     expect((await request(h.app).post(`/v1/jobs/${run.id}/commit`).set(bearer(other.tokens.admin))).status).toBe(409);
     expect((await request(h.app).post(`/v1/jobs/${run.id}/commit`).set(bearer(other.tokens.staff))).status).toBe(403);
@@ -64,14 +70,14 @@ describe('versions', () => {
   it('two uploads at once: one wins whole, the other is refused and says why', async () => {
     const a = await up('ref,code\nV1,C\n', '?validateOnly=true');
     const b = await up('ref,code\nV1,D\n', '?validateOnly=true');
-    expect((await request(h.app).post(`/v1/jobs/${b.id}/commit`).set(bearer(other.tokens.admin))).status).toBe(200);
-    const lost = await request(h.app).post(`/v1/jobs/${a.id}/commit`).set(bearer(other.tokens.admin));
-    expect(lost.status).toBe(409);
-    expect(lost.body.error.message).toMatch(
+    expect((await request(h.app).post(`/v1/jobs/${b.id}/commit`).set(bearer(other.tokens.admin))).status).toBe(202);
+    expect((await committed(b.id)).state).toBe('succeeded');
+    expect((await request(h.app).post(`/v1/jobs/${a.id}/commit`).set(bearer(other.tokens.admin))).status).toBe(202);
+    const lost = await committed(a.id);
+    expect(lost).toMatchObject({ state: 'failed', error: { code: 'commit_refused' } });
+    expect(lost.error.message).toMatch(
       /another purchase history \(version \d+\) was published while this upload was processed/,
     );
-    const job = (await request(h.app).get(`/v1/jobs/${a.id}`).set(bearer(other.tokens.admin))).body;
-    expect(job).toMatchObject({ state: 'failed', error: { code: 'commit_refused' } });
     expect((await codes('V1')).productCodes).toEqual(['D']);
   });
 

@@ -1,6 +1,6 @@
 import { type CsvDialect, ErrorReport, isLineError, readCsv, resolveDialect } from '@customer-hub/csv';
 import { copyRows, type EntityManager, sqlRows, withPgClient } from '@customer-hub/db';
-import { type JobContext, JobInputError, type JobOutcome, jobFile } from '@customer-hub/queue';
+import { type JobContext, JobInputError, type JobOutcome, jobFile, type TwoPhase } from '@customer-hub/queue';
 
 const MAX_CODE = 64;
 const MAX_NAME = 500;
@@ -175,3 +175,9 @@ export async function applyProductImport(m: EntityManager, accountId: string, jo
   );
   await m.query(`DROP TABLE ${stage}`);
 }
+
+/** Commit of a validate-only product import: applies its staging table; a cancel drops it. */
+export const productImportTwoPhase: TwoPhase = {
+  commit: (m, run) => applyProductImport(m, run.accountId, run.id),
+  tidy: async ({ ds }, run) => void (await ds.query(`DROP TABLE IF EXISTS ${productStagingOf(run.id)}`)),
+};

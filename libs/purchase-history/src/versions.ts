@@ -1,6 +1,6 @@
 import { safeCellSql } from '@customer-hub/csv';
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
-import { UnrecoverableError } from '@customer-hub/queue';
+import { type TwoPhase, UnrecoverableError } from '@customer-hub/queue';
 
 /** Name of the partition that holds one version's rows. Ids are bigints from a sequence: safe in SQL. */
 export const partitionOf = (versionId: number | string) => `purchase_history_rows_v${BigInt(versionId)}`;
@@ -207,17 +207,19 @@ export async function versionOfJob(db: DataSource | EntityManager, accountId: st
   return row ?? null;
 }
 
-/** Publishes the version a validate-only upload built (commit), unless another was published since it started. */
-export async function commitUpload(
-  m: EntityManager,
-  accountId: string,
-  jobRunId: string,
-  userId: string,
-): Promise<void> {
-  const v = await versionOfJob(m, accountId, jobRunId);
-  if (v?.state !== 'ready') throw new UnrecoverableError('this upload has no validated version left to publish');
-  await publishVersion(m, accountId, v.id, userId, v.base_version_id);
-}
+/**
+ * Commit of a validate-only upload: publishes the version it built, unless another was published since it
+ * started; then prunes old versions.
+ */
+export const purchaseHistoryTwoPhase: TwoPhase = {
+  async commit(m, run, userId) {
+    const v = await versionOfJob(m, run.accountId, run.id);
+    if (v?.state !== 'ready') throw new UnrecoverableError('this upload has no validated version left to publish');
+    await publishVersion(m, run.accountId, v.id, userId, v.base_version_id);
+  },
+  tidy: async ({ ds, config }, run) =>
+    void (await pruneVersions(ds, run.accountId, config.purchaseHistory.keepVersions)),
+};
 
 /** The COPY that writes a published version as CSV (formula-safe cells, storage order: a plain sequential scan). */
 export function versionCsvCopy(versionId: string): string {

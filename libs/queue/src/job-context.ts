@@ -20,6 +20,8 @@ export class JobInputError extends UnrecoverableError {
     message: string,
     readonly files: JobFile[] = [],
     readonly counts: JobCounts = {},
+    /** The job's error code as the API shows it. */
+    readonly code = 'invalid_input',
   ) {
     super(message);
   }
@@ -76,14 +78,32 @@ export interface JobOutcome {
 
 export type Processor<K extends JobKind> = (ctx: JobContext<K>) => Promise<JobOutcome>;
 
+/**
+ * How a kind of job that can stop in `awaiting_commit` is applied once `POST /v1/jobs/:id/commit` asks for it
+ * (the worker runs the job again, and this instead of the processor), and what is let go afterwards.
+ */
+export interface TwoPhase {
+  /**
+   * Applies the validated job, in the transaction that marks it succeeded. An UnrecoverableError refuses it
+   * for good (e.g. another upload was published since): the job fails with `commit_refused` and the reason.
+   */
+  commit(m: EntityManager, run: JobRun, userId: string): Promise<void>;
+  /** Housekeeping once the job is committed, refused or cancelled (safe to repeat). */
+  tidy(deps: Pick<JobDeps, 'ds' | 'config'>, run: JobRun): Promise<void>;
+}
+
 export interface ProcessorDefinition<K extends JobKind = JobKind> {
   kind: K;
   process: Processor<K>;
+  twoPhase?: TwoPhase;
 }
 
 /** Ties a processor to its kind so that its context is typed by that kind's params. */
-export const defineProcessor = <K extends JobKind>(kind: K, process: Processor<K>): ProcessorDefinition =>
-  ({ kind, process }) as unknown as ProcessorDefinition;
+export const defineProcessor = <K extends JobKind>(
+  kind: K,
+  process: Processor<K>,
+  twoPhase?: TwoPhase,
+): ProcessorDefinition => ({ kind, process, twoPhase }) as unknown as ProcessorDefinition;
 
 /** A stored file as one of a job's downloadable outputs, named `name` at `GET /v1/jobs/:id/files/:name`. */
 export const jobFile = (name: string, stored: StoredFile): JobFile => ({

@@ -69,6 +69,24 @@ export async function enqueueRun(p: JobPlatform, data: JobData, kind: JobKind): 
   );
 }
 
+/**
+ * Enqueues a job_run that settled once (validated, now to be committed; or lost by Redis) again. A finished
+ * BullMQ job under its id is removed first, as an id that is still in the queue is not added again. Returns
+ * false, adding nothing, while a BullMQ job for it is waiting or running.
+ */
+export async function requeueRun(p: JobPlatform, data: JobData, kind: JobKind): Promise<boolean> {
+  const queue = p.queues.get(kind);
+  const timeout = p.config.redis.commandTimeoutMs;
+  const job = await withTimeout(queue.getJob(data.jobRunId), timeout, `lookup of ${kind} job`);
+  if (job) {
+    const state = await withTimeout(job.getState(), timeout, `state of ${kind} job`);
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
+    await withTimeout(job.remove(), timeout, `removal of finished ${kind} job`).catch(() => {});
+  }
+  await enqueueRun(p, data, kind);
+  return true;
+}
+
 export interface ListJobsQuery {
   kind?: JobKind;
   state?: JobState;

@@ -1,6 +1,6 @@
 import type { JobKind } from '@customer-hub/contracts';
 import { sqlRows } from '@customer-hub/db';
-import { enqueueRun, type JobPlatform } from './job-runs';
+import { type JobPlatform, requeueRun } from './job-runs';
 
 /**
  * Re-enqueues job_runs that Postgres says are queued or running but that Redis no longer holds (Redis lost its
@@ -17,16 +17,9 @@ export async function reconcileJobs(p: JobPlatform, graceMs: number, batch = 500
   );
   const requeued: string[] = [];
   for (const r of rows) {
-    const queue = p.queues.get(r.kind);
-    const job = await queue.getJob(r.id);
-    if (job) {
-      const state = await job.getState();
-      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
-      // A finished BullMQ job with an unfinished job_run: the worker died while settling it; run it again.
-      await job.remove().catch(() => {});
-    }
-    await enqueueRun(p, { jobRunId: r.id, accountId: r.account_id }, r.kind);
-    requeued.push(r.id);
+    // A finished BullMQ job with an unfinished job_run: the worker died while settling it (or a commit was asked
+    // for while the validation's BullMQ job was still finishing); run it again.
+    if (await requeueRun(p, { jobRunId: r.id, accountId: r.account_id }, r.kind)) requeued.push(r.id);
   }
   return { requeued };
 }

@@ -26,7 +26,7 @@ export function assertProcessorsComplete(defs: ProcessorDefinition[]): void {
 }
 
 const errorOf = (err: unknown): JobError => ({
-  code: isBadInput(err) ? 'invalid_input' : 'job_error',
+  code: err instanceof JobInputError ? err.code : isBadInput(err) ? 'invalid_input' : 'job_error',
   message: err instanceof Error ? err.message : String(err),
 });
 
@@ -100,9 +100,10 @@ export class HubWorker {
     const controller = new AbortController();
     this.active.set(jobRunId, controller);
     const ctx = this.context(job, run, controller.signal, log);
-    log.info({ attempt: run.attempts }, 'job started');
+    const committing = run.commitRequestedAt !== null;
+    log.info({ attempt: run.attempts, committing }, 'job started');
     try {
-      const outcome = await this.definition.process(ctx as never);
+      const outcome = committing ? this.commitOutcome(run) : await this.definition.process(ctx as never);
       await ctx.flush();
       const state = await this.finish(run, { outcome });
       log.info({ state }, 'job finished');
@@ -126,8 +127,10 @@ export class HubWorker {
       const badInput = isBadInput(err);
       const final = badInput || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.error({ err, final }, final ? 'job failed' : 'job attempt failed; will retry');
-      if (final) await this.finishFailed(job.data, errorOf(err), err instanceof JobInputError ? err : undefined);
-      else {
+      if (final) {
+        await this.finishFailed(job.data, errorOf(err), err instanceof JobInputError ? err : undefined);
+        if (committing) await this.tidy(run, log);
+      } else {
         await sqlRows(
           this.deps.ds,
           `UPDATE job_runs SET state = 'queued', error = $2 WHERE id = $1 AND state = 'running'`,
@@ -139,6 +142,34 @@ export class HubWorker {
     } finally {
       this.active.delete(jobRunId);
     }
+  }
+
+  /**
+   * A validated job whose commit was asked for: the same counts and files, now applied in the transaction that
+   * marks it succeeded. A refusal fails it with `commit_refused`.
+   */
+  private commitOutcome(run: JobRun): JobOutcome {
+    const phase = this.definition.twoPhase;
+    if (!phase) throw new JobInputError(`A ${run.kind} job has nothing to commit.`);
+    return {
+      counts: run.counts,
+      files: run.files,
+      commit: async (m) => {
+        try {
+          await phase.commit(m, run, run.commitRequestedBy ?? run.submittedBy);
+        } catch (err) {
+          if (!(err instanceof UnrecoverableError)) throw err;
+          throw new JobInputError(err.message, run.files, run.counts, 'commit_refused');
+        }
+      },
+      afterCommit: () => this.tidy(run, this.deps.logger),
+    };
+  }
+
+  private async tidy(run: JobRun, log: JobDeps['logger']): Promise<void> {
+    await this.definition.twoPhase
+      ?.tidy({ ds: this.deps.ds, config: this.config }, run)
+      .catch((err) => log.warn({ err }, 'tidying after the commit failed'));
   }
 
   private context(job: Job<JobData>, run: JobRun, signal: AbortSignal, logger: JobDeps['logger']) {

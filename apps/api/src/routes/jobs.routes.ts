@@ -1,7 +1,7 @@
 import { JOB_STATES, jobKinds } from '@customer-hub/contracts';
-import { type JobRun, JobRunEntity, scoped, sqlRows, withTransaction } from '@customer-hub/db';
+import { type JobRun, JobRunEntity, scoped, sqlRows } from '@customer-hub/db';
 import { FileNotFoundError } from '@customer-hub/files';
-import { cancelJob, listJobRuns, UnrecoverableError } from '@customer-hub/queue';
+import { cancelJob, listJobRuns, QueueUnavailableError, requeueRun } from '@customer-hub/queue';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
@@ -95,8 +95,7 @@ export const jobRoutes = defineRoutes([
       const run = await loadJob(req, deps);
       const outcome = await cancelJob(deps, run);
       if (outcome === 'already_finished') throw new HttpError(409, 'job_finished', `Job is already ${run.state}.`);
-      if (outcome === 'cancelled')
-        await TWO_PHASE[run.kind]?.tidy(deps.ds, run, deps.config.purchaseHistory.keepVersions);
+      if (outcome === 'cancelled') await TWO_PHASE[run.kind]?.tidy(deps, run);
       const fresh = await loadJob(req, deps);
       res.status(outcome === 'cancelled' ? 200 : 202).json(presentJob(fresh));
     },
@@ -107,42 +106,47 @@ export const jobRoutes = defineRoutes([
     permission: 'jobs:commit',
     doc: {
       summary: 'Apply a job that stopped in awaiting_commit (validateOnly), without sending the file again',
+      description:
+        'The job goes back to the queue and the worker applies it: poll the job until it is succeeded, or failed ' +
+        'with error code commit_refused and the reason (e.g. another purchase history was published since).',
       parameters: [jobIdParam],
-      responses: { 200: ref('responses/Job'), 404: ref('responses/Error'), 409: ref('responses/Error') },
+      responses: {
+        202: ref('responses/Job'),
+        404: ref('responses/Error'),
+        409: ref('responses/Error'),
+        503: ref('responses/Error'),
+      },
     },
     async handler(req, res, deps) {
       const run = await loadJob(req, deps);
-      const phase = TWO_PHASE[run.kind];
-      if (!phase) throw new HttpError(409, 'not_committable', `A ${run.kind} job has nothing to commit.`);
-      let refused: Error | null = null;
-      await withTransaction(deps.ds, async (m) => {
-        const [row] = await sqlRows<{ state: string }>(
-          m,
-          'SELECT state FROM job_runs WHERE id = $1 AND account_id = $2 FOR UPDATE',
-          [run.id, run.accountId],
+      if (!TWO_PHASE[run.kind]) throw new HttpError(409, 'not_committable', `A ${run.kind} job has nothing to commit.`);
+      const asked = await sqlRows<{ id: string }>(
+        deps.ds,
+        `UPDATE job_runs SET state = 'queued', commit_requested_at = now(), commit_requested_by = $3
+         WHERE id = $1 AND account_id = $2 AND state = 'awaiting_commit' RETURNING id`,
+        [run.id, run.accountId, principalOf(req).userId],
+      );
+      if (asked.length === 0) {
+        const now = await loadJob(req, deps);
+        throw new HttpError(409, 'not_awaiting_commit', `Job is ${now.state}, not awaiting_commit.`);
+      }
+      try {
+        // While the validation's own BullMQ job is still finishing, nothing is added: the reconciler adds it.
+        await requeueRun(deps, { jobRunId: run.id, accountId: run.accountId }, run.kind);
+      } catch (err) {
+        await deps.ds.query(
+          `UPDATE job_runs SET state = 'awaiting_commit', commit_requested_at = NULL, commit_requested_by = NULL
+           WHERE id = $1 AND state = 'queued'`,
+          [run.id],
         );
-        if (row?.state !== 'awaiting_commit') {
-          throw new HttpError(409, 'not_awaiting_commit', `Job is ${row?.state ?? 'gone'}, not awaiting_commit.`);
-        }
-        await m.query('SAVEPOINT commit_job');
-        try {
-          await phase.commit(m, run, principalOf(req).userId);
-        } catch (err) {
-          if (!(err instanceof UnrecoverableError)) throw err;
-          // The validated upload can never be applied (e.g. another was published since): the job fails, saying why.
-          await m.query('ROLLBACK TO SAVEPOINT commit_job');
-          refused = err;
-          await m.query(`UPDATE job_runs SET state = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [
-            run.id,
-            JSON.stringify({ code: 'commit_refused', message: err.message }),
-          ]);
-          return;
-        }
-        await m.query(`UPDATE job_runs SET state = 'succeeded', finished_at = now() WHERE id = $1`, [run.id]);
-      });
-      await phase.tidy(deps.ds, run, deps.config.purchaseHistory.keepVersions).catch(() => {});
-      if (refused) throw new HttpError(409, 'commit_refused', (refused as Error).message);
-      res.json(presentJob(await loadJob(req, deps)));
+        throw err instanceof QueueUnavailableError
+          ? err
+          : new QueueUnavailableError(`queue unavailable: ${String(err)}`);
+      }
+      res
+        .status(202)
+        .location(`/v1/jobs/${run.id}`)
+        .json(presentJob(await loadJob(req, deps)));
     },
   },
   {

@@ -1,4 +1,4 @@
-import { importCustomers } from '@customer-hub/customers';
+import { customerImportTwoPhase, importCustomers } from '@customer-hub/customers';
 import { defineProcessor } from '@customer-hub/queue';
 
-export const customerImportProcessor = defineProcessor('customer-import', importCustomers);
+export const customerImportProcessor = defineProcessor('customer-import', importCustomers, customerImportTwoPhase);

@@ -1,4 +1,4 @@
-import { importProducts } from '@customer-hub/catalogue';
+import { importProducts, productImportTwoPhase } from '@customer-hub/catalogue';
 import { defineProcessor } from '@customer-hub/queue';
 
-export const productImportProcessor = defineProcessor('product-import', importProducts);
+export const productImportProcessor = defineProcessor('product-import', importProducts, productImportTwoPhase);

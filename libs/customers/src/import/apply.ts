@@ -1,6 +1,6 @@
-import type { ImportMode } from '@customer-hub/contracts';
+import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
-import type { JobContext } from '@customer-hub/queue';
+import type { JobContext, TwoPhase } from '@customer-hub/queue';
 import { changesSql, RESOLVED, resolvedColumns, resolveJoins } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
@@ -96,3 +96,10 @@ export async function applyCustomerImport(
   }
   await dropCustomerStaging(m, jobRunId);
 }
+
+/** Commit of a validate-only customer import: applies its staging tables; a cancel drops them. */
+export const customerImportTwoPhase: TwoPhase = {
+  commit: (m, run) =>
+    applyCustomerImport(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode),
+  tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),
+};

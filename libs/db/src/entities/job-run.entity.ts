@@ -21,6 +21,9 @@ export interface JobRun {
   idempotencyKey: string | null;
   attempts: number;
   cancelRequestedAt: Date | null;
+  /** Set when a job that stopped in awaiting_commit was asked to apply: the worker then commits it. */
+  commitRequestedAt: Date | null;
+  commitRequestedBy: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -46,6 +49,8 @@ export const JobRunEntity = new EntitySchema<JobRun>({
     idempotencyKey: { name: 'idempotency_key', type: 'text', nullable: true },
     attempts: { type: 'int' },
     cancelRequestedAt: { name: 'cancel_requested_at', type: 'timestamptz', nullable: true },
+    commitRequestedAt: { name: 'commit_requested_at', type: 'timestamptz', nullable: true },
+    commitRequestedBy: { name: 'commit_requested_by', type: 'uuid', nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
     startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
     finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },

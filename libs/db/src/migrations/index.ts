@@ -2,6 +2,7 @@ import { Foundation1732270000000 } from './1732270000000-foundation';
 import { CataloguePurchaseHistory1732280000000 } from './1732280000000-catalogue-purchase-history';
 import { CustomerProfiles1732290000000 } from './1732290000000-customer-profiles';
 import { PurchaseHistoryChunks1732300000000 } from './1732300000000-purchase-history-chunks';
+import { JobCommitRequests1732310000000 } from './1732310000000-job-commit-requests';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CataloguePurchaseHistory1732280000000,
   CustomerProfiles1732290000000,
   PurchaseHistoryChunks1732300000000,
+  JobCommitRequests1732310000000,
 ];
