@@ -9,10 +9,10 @@ import { createDataSource, type DataSource, ensureDatabase, runMigrations } from
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-/** The worker's V8 heap cap, as in package.json's start:worker. */
-const WORKER_HEAP_FLAG = /--max-old-space-size=\d+/.exec(
-  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts['start:worker'],
-)![0];
+/** The worker's V8 heap flags, as in package.json's start:worker. */
+const WORKER_HEAP_FLAGS: string[] = JSON.parse(
+  fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'),
+).scripts['start:worker'].match(/--max-(?:old|semi)-space-size=\d+/g);
 
 /** Peak resident memory of a process so far (VmHWM), in MB. */
 export const peakRssMb = (pid: number) =>
@@ -38,8 +38,8 @@ export interface BenchWorld {
 function start(entry: string, env: Record<string, string>): Promise<ChildProcess> {
   const worker = entry.includes('worker');
   const profile = process.env.BENCH_PROFILE && worker ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
-  // The heap cap `npm run start:worker` gives the worker (see README: worker memory).
-  const heap = worker ? [WORKER_HEAP_FLAG] : [];
+  // The heap sizes `npm run start:worker` gives the worker (see README: worker memory).
+  const heap = worker ? WORKER_HEAP_FLAGS : [];
   const child = spawn(process.execPath, [...heap, ...profile, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
