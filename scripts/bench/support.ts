@@ -10,9 +10,10 @@ import { createDataSource, type DataSource, ensureDatabase, runMigrations } from
 export const ROOT = path.resolve(__dirname, '../..');
 
 /** The worker's V8 heap flags, as in package.json's start:worker. */
-const WORKER_HEAP_FLAGS: string[] = JSON.parse(
-  fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'),
-).scripts['start:worker'].match(/--max-(?:old|semi)-space-size=\d+/g);
+const WORKER_SCRIPT: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts[
+  'start:worker'
+];
+const WORKER_HEAP_FLAGS = WORKER_SCRIPT.match(/--max-(?:old|semi)-space-size=\d+/g) ?? [];
 
 /** Peak resident memory of a process so far (VmHWM), in MB. */
 export const peakRssMb = (pid: number) =>

@@ -7,3 +7,4 @@ export * from './pg-client';
 export * from './scoped';
 export * from './sql';
 export * from './transaction';
+export * from './uuid-v7';

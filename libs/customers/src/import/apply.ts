@@ -1,7 +1,7 @@
 import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import type { JobContext, TwoPhase } from '@customer-hub/queue';
-import { changesSql, RESOLVED, resolvedColumns, resolveJoins } from './resolve-sql';
+import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
 /**
@@ -48,15 +48,17 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
 
 /**
  * Applies a checked import set-based, in the caller's transaction, and drops its staging tables. Updates
- * revisit only the lines the check found changing (each still compared with the customer as it is now, so a
- * later edit is not overwritten with the same value); they run first, so the insert of new customers does not
- * revisit them.
+ * revisit only the lines the check found changing (each still compared with the customer as it is now, so one
+ * that already matches is left alone, updated_at and all); they run first, so the insert of new customers does
+ * not revisit them. New customers get the ids made while reading.
  */
 export async function applyCustomerImport(
   m: EntityManager,
   accountId: string,
   jobRunId: string,
   mode: ImportMode,
+  /** What the check counted: a step it found nothing for is skipped (each would join the whole file). */
+  counted: { created?: number; updated?: number } = {},
 ): Promise<void> {
   const stage = customerStagingOf(jobRunId);
   const joins = resolveJoins(stage);
@@ -75,21 +77,22 @@ export async function applyCustomerImport(
     );
     const cols = resolvedColumns.join(', ');
     const exprs = RESOLVED.map(([, e]) => e).join(', ');
-    if (mode !== 'create') {
+    const excluded = resolvedColumns.map((c) => `excluded.${c}`).join(', ');
+    const current = resolvedColumns.map((c) => `customers.${c}`).join(', ');
+    if (mode !== 'create' && counted.updated !== 0) {
+      // Found through the unique index on the number, one probe per changed line, never a scan of the table.
       await m.query(
-        `UPDATE customers c SET (${cols}, deleted_at, updated_at) = (${exprs}, NULL, now())
-         FROM ${stage}_updated u
-           JOIN ${stage} s ON s.line = u.line
-           LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
-           LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue
-         WHERE c.account_id = $1 AND c.customer_number = s.number AND ${changesSql()}`,
+        `INSERT INTO customers (account_id, customer_number, ${cols})
+         SELECT $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, `${stage}_updated`)}
+         ON CONFLICT (account_id, customer_number) DO UPDATE SET (${cols}, deleted_at, updated_at) = (${excluded}, NULL, now())
+         WHERE customers.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${excluded})`,
         [accountId],
       );
     }
-    if (mode !== 'update') {
+    if (mode !== 'update' && counted.created !== 0) {
       await m.query(
-        `INSERT INTO customers (account_id, customer_number, ${cols})
-         SELECT $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL ORDER BY s.number`,
+        `INSERT INTO customers (id, account_id, customer_number, ${cols})
+         SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL ORDER BY s.number`,
         [accountId],
       );
     }
@@ -100,6 +103,6 @@ export async function applyCustomerImport(
 /** Commit of a validate-only customer import: applies its staging tables; a cancel drops them. */
 export const customerImportTwoPhase: TwoPhase = {
   commit: (m, run) =>
-    applyCustomerImport(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode),
+    applyCustomerImport(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode, run.counts),
   tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),
 };

@@ -207,7 +207,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     commit: params.validateOnly
       ? undefined
       : async (m) => {
-          await applyCustomerImport(m, run.accountId, run.id, params.mode);
+          await applyCustomerImport(m, run.accountId, run.id, params.mode, counts);
           timer.done('apply');
         },
   };

@@ -52,11 +52,23 @@ export const RESOLVED: [column: string, expr: string][] = [
 
 export const resolvedColumns = RESOLVED.map(([c]) => c);
 
+/** The joins that give a staged row `s` its group `g` and catalogue `k`, looked up by code ($1 is the account). */
+const codeJoins = `LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
+  LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue`;
+
 /** The joins that give `c`, `g` and `k` for each staged row `s` ($1 is the account). */
 export const resolveJoins = (stage: string) => `${stage} s
   LEFT JOIN customers c ON c.account_id = $1 AND c.customer_number = s.number
-  LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
-  LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue`;
+  ${codeJoins}`;
+
+/**
+ * The same for only the staged lines listed in `lines` (a table of `line`): each customer is looked up by its
+ * number, one index probe per line, where a join might scan the whole customers table for a few lines.
+ */
+export const resolveLinesJoins = (stage: string, lines: string) => `${lines} u
+  JOIN ${stage} s ON s.line = u.line
+  LEFT JOIN LATERAL (SELECT * FROM customers WHERE account_id = $1 AND customer_number = s.number LIMIT 1) c ON true
+  ${codeJoins}`;
 
 /** True when the staged row would change the stored customer (or bring a deleted one back). */
 export const changesSql = () =>

@@ -1,3 +1,4 @@
+import { uuidV7 } from '@customer-hub/db';
 import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS, type ScalarField } from '../fields';
 import { checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
 import type { Layout } from './layout';
@@ -16,13 +17,15 @@ const STRUCTURED = [
 export const STAGED_COLUMNS = [
   ...SCALAR_FIELDS.map((f) => f.column),
   ...STRUCTURED.flatMap((s) => [`${s}_set`, `${s}_clear`]),
+  'id',
 ];
 
 export function createStagingSql(stage: string): string {
   const scalars = SCALAR_FIELDS.map((f) => `${f.column} text`);
   const structured = STRUCTURED.map((s) => `${s}_set jsonb, ${s}_clear text[]`);
+  // id: the id a new customer gets (made while reading; see uuidV7)
   return `CREATE UNLOGGED TABLE ${stage} (line int NOT NULL, number text COLLATE "C" NOT NULL,
-    ${[...scalars, ...structured].join(', ')})`;
+    ${[...scalars, ...structured].join(', ')}, id uuid)`;
 }
 
 export interface CellProblem {
@@ -63,6 +66,7 @@ export class RowStager {
   private readonly scalars: { field: ScalarField; index: number; slot: number }[];
   private readonly groups: Group[];
   private readonly nameSlot = slotOf('name');
+  private readonly idSlot = slotOf('id');
 
   constructor(
     private readonly layout: Layout,
@@ -120,6 +124,7 @@ export class RowStager {
     row[0] = String(line);
     row[1] = number;
     if (o.deleting) return row;
+    row[this.idSlot] = uuidV7();
 
     for (const { field, index, slot } of this.scalars) {
       const raw = cellAt(fields, index);
