@@ -58,6 +58,10 @@ describe('versions', () => {
       unmatchedProducts: 2,
     });
     expect((await codes('V1')).error?.code).toBe('not_found');
+    // Another account's admin cannot even see the job, let alone commit it.
+    const foreign = await request(h.app).post(`/v1/jobs/${run.id}/commit`).set(bearer(acme.tokens.admin));
+    expect(foreign.status).toBe(404);
+    expect((await h.ds.query('SELECT state FROM job_runs WHERE id = $1', [run.id]))[0].state).toBe('awaiting_commit');
     const commit = await request(h.app).post(`/v1/jobs/${run.id}/commit`).set(bearer(other.tokens.admin));
     expect(commit.status).toBe(202);
     expect(commit.body.state).toBe('queued');
