@@ -98,6 +98,8 @@ describe('customer import', () => {
 
     const del = await importFile('customer_number\nM1\nM2\nM8\n', '?mode=delete');
     expect(del.job.counts).toMatchObject({ deleted: 2, skipped: 1 });
+    // Progress ends on the apply: every line that changed a customer, of those that would.
+    expect(del.job.progress).toEqual({ phase: 'committing', processed: 2, total: 2 });
     expect((await customer('M1')).deleted_at).not.toBeNull();
     const again = await importFile('customer_number\nM1\n', '?mode=delete');
     expect(again.job.counts).toMatchObject({ deleted: 0, unchanged: 1 });
@@ -172,6 +174,21 @@ describe('customer import', () => {
     expect((await customer('C1')).name).toBe('Alpha Foods Renamed');
     const stages = await h.ds.query(`SELECT 1 FROM pg_tables WHERE tablename LIKE 'customer_stage_%'`);
     expect(stages).toEqual([]);
+  });
+
+  it('a new customer whose number is taken between check and commit is left to its owner', async () => {
+    const res = await importFile('customer_number,name\nT1,From File\nT2,Also From File\n', '?validateOnly=true');
+    expect(res.job.counts).toMatchObject({ created: 2 });
+    const made = await request(h.app)
+      .post('/v1/customers')
+      .set(bearer(acme.tokens.staff))
+      .send({ number: 'T1', name: 'Made By Hand' });
+    expect(made.status).toBe(201);
+    await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
+    const done = await waitForJob(h.ds, res.job.id);
+    expect({ state: done.state, error: done.error }).toEqual({ state: 'succeeded', error: null });
+    expect((await customer('T1')).name).toBe('Made By Hand');
+    expect((await customer('T2')).name).toBe('Also From File');
   });
 });
 

@@ -71,7 +71,17 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
       state: { type: 'string', enum: JOB_STATES },
       progress: {
         type: 'object',
-        properties: { processed: { type: 'integer' }, total: { type: ['integer', 'null'] } },
+        properties: {
+          phase: {
+            type: 'string',
+            enum: ['processing', 'committing'],
+            description:
+              'processing: reading and checking (rows read so far); committing: applying the checked changes ' +
+              '(rows applied so far, of the rows that change something).',
+          },
+          processed: { type: 'integer' },
+          total: { type: ['integer', 'null'] },
+        },
       },
       counts: { type: 'object', additionalProperties: { type: 'integer' } },
       submittedBy: { type: 'string', format: 'uuid' },

@@ -60,6 +60,7 @@ const schema = z.object({
   PURCHASE_HISTORY_CHUNK_ROWS: int(2_000_000, 1000),
   EXPORT_TTL_HOURS: int(72, 1),
   LABEL_EDIT_SYNC_LIMIT: int(1_000, 0),
+  CUSTOMER_IMPORT_CHUNK_ROWS: int(50_000, 100),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -98,7 +99,7 @@ export interface Config {
   };
   readonly purchaseHistory: { readonly keepVersions: number; readonly chunkRows: number };
   readonly exports: { readonly ttlHours: number };
-  readonly customers: { readonly labelEditSyncLimit: number };
+  readonly customers: { readonly labelEditSyncLimit: number; readonly importChunkRows: number };
   readonly shutdownDeadlineMs: number;
 }
 
@@ -183,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     purchaseHistory: { keepVersions: c.PURCHASE_HISTORY_KEEP_VERSIONS, chunkRows: c.PURCHASE_HISTORY_CHUNK_ROWS },
     exports: { ttlHours: c.EXPORT_TTL_HOURS },
-    customers: { labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT },
+    customers: { labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT, importChunkRows: c.CUSTOMER_IMPORT_CHUNK_ROWS },
     shutdownDeadlineMs: c.SHUTDOWN_DEADLINE_MS,
   });
 }

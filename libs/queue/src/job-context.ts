@@ -69,8 +69,12 @@ export interface JobContext<K extends JobKind> extends JobDeps {
 export interface JobOutcome {
   counts?: JobCounts;
   files?: JobFile[];
-  /** `awaiting_commit` for two-phase jobs that stop after validation. */
-  state?: 'succeeded' | 'awaiting_commit';
+  /**
+   * `awaiting_commit` for two-phase jobs that stop after validation; `commit` for one validated and to be
+   * applied now through its kind's {@link TwoPhase}, as if its commit had been asked for (the counts and files
+   * are stored first, so a retry after a crash resumes the commit rather than validating again).
+   */
+  state?: 'succeeded' | 'awaiting_commit' | 'commit';
   commit?: (manager: EntityManager) => Promise<void>;
   /** Best-effort housekeeping once the job is settled (e.g. dropping old versions). */
   afterCommit?: () => Promise<void>;
@@ -90,6 +94,25 @@ export interface TwoPhase {
   commit(m: EntityManager, run: JobRun, userId: string): Promise<void>;
   /** Housekeeping once the job is committed, refused or cancelled (safe to repeat). */
   tidy(deps: Pick<JobDeps, 'ds' | 'config'>, run: JobRun): Promise<void>;
+  /** A commit too big for one transaction: applied a chunk per transaction before `commit` runs. */
+  chunks?: ChunkedCommit;
+}
+
+/**
+ * The chunks of a commit. The worker runs each in its own transaction with the job_run row locked and records
+ * the returned mark (`job_runs.commit_mark`) and progress in that same transaction, so a retry after a crash
+ * resumes after the last chunk that committed. Once a chunk has committed the job can no longer be cancelled.
+ */
+export interface ChunkedCommit {
+  /** How many rows the whole commit applies (the total its progress counts towards). */
+  total(run: JobRun): number;
+  /** Applies the chunk after `mark` (null before the first); null when nothing is left. */
+  next(
+    m: EntityManager,
+    run: JobRun,
+    mark: number | null,
+    deps: Pick<JobDeps, 'config'>,
+  ): Promise<{ mark: number; applied: number } | null>;
 }
 
 export interface ProcessorDefinition<K extends JobKind = JobKind> {

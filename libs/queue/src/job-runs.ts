@@ -142,11 +142,14 @@ function decodeCursor(c: string): { at: string; id: string } {
   throw new InvalidCursorError('cursor is not one this API handed out');
 }
 
-export type CancelOutcome = 'cancelled' | 'cancel_requested' | 'already_finished';
+const FINISHED: JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export type CancelOutcome = 'cancelled' | 'cancel_requested' | 'already_finished' | 'committing';
 
 /**
  * Cancels a job. A queued job (or one awaiting commit) is cancelled at once and leaves the queue; a running one
- * is asked to stop and does so at its next checkpoint, changing nothing visible.
+ * is asked to stop and does so at its next checkpoint, changing nothing visible. A job whose commit has applied
+ * a chunk (`commit_mark`) is past the point of no return: it is left to finish.
  */
 export async function cancelJob(p: JobPlatform, run: JobRun): Promise<CancelOutcome> {
   const rows = await sqlRows<{ state: JobState }>(
@@ -155,11 +158,20 @@ export async function cancelJob(p: JobPlatform, run: JobRun): Promise<CancelOutc
        cancel_requested_at = coalesce(cancel_requested_at, now()),
        state = CASE WHEN state IN ('queued', 'awaiting_commit') THEN 'cancelled' ELSE state END,
        finished_at = CASE WHEN state IN ('queued', 'awaiting_commit') THEN now() ELSE finished_at END
-     WHERE id = $1 AND account_id = $2 AND state NOT IN ('succeeded', 'failed', 'cancelled')
+     WHERE id = $1 AND account_id = $2 AND state NOT IN ('succeeded', 'failed', 'cancelled') AND commit_mark IS NULL
      RETURNING state`,
     [run.id, run.accountId],
   );
-  if (rows.length === 0) return 'already_finished';
+  if (rows.length === 0) {
+    const [now] = await sqlRows<{ mark: string | null; state: JobState }>(
+      p.ds,
+      'SELECT commit_mark AS mark, state FROM job_runs WHERE id = $1',
+      [run.id],
+    );
+    return now?.mark !== null && now?.mark !== undefined && !FINISHED.includes(now.state)
+      ? 'committing'
+      : 'already_finished';
+  }
   if (rows[0]!.state === 'cancelled') {
     // Best effort: a job still waiting in Redis is removed; if a worker holds it, the worker sees the state.
     await withTimeout(p.queues.get(run.kind).remove(run.id), p.config.redis.commandTimeoutMs, 'remove').catch(() => 0);

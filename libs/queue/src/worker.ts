@@ -2,6 +2,7 @@ import type { Config } from '@customer-hub/config';
 import { type JobData, type JobKind, jobKinds, queueNameOf } from '@customer-hub/contracts';
 import { type JobError, type JobRun, JobRunEntity, scoped, sqlRows, withTransaction } from '@customer-hub/db';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { applyChunks } from './chunked-commit';
 import { redisOptions } from './connection';
 import {
   isBadInput,
@@ -100,10 +101,14 @@ export class HubWorker {
     const controller = new AbortController();
     this.active.set(jobRunId, controller);
     const ctx = this.context(job, run, controller.signal, log);
-    const committing = run.commitRequestedAt !== null;
+    let committing = run.commitRequestedAt !== null;
     log.info({ attempt: run.attempts, committing }, 'job started');
     try {
-      const outcome = committing ? this.commitOutcome(run) : await this.definition.process(ctx as never);
+      let outcome = committing ? await this.commitOutcome(run, ctx) : await this.definition.process(ctx as never);
+      if (outcome.state === 'commit') {
+        committing = true;
+        outcome = await this.commitOutcome(await this.requestCommit(run, outcome), ctx);
+      }
       await ctx.flush();
       const state = await this.finish(run, { outcome });
       log.info({ state }, 'job finished');
@@ -113,6 +118,7 @@ export class HubWorker {
     } catch (err) {
       if (err instanceof JobCancelledError) {
         await this.finish(run, { cancelled: true });
+        if (committing) await this.tidy(run, log);
         log.info('job cancelled');
         return { state: 'cancelled' };
       }
@@ -146,24 +152,34 @@ export class HubWorker {
 
   /**
    * A validated job whose commit was asked for: the same counts and files, now applied in the transaction that
-   * marks it succeeded. A refusal fails it with `commit_refused`.
+   * marks it succeeded (after its chunks, if its kind commits in chunks). A refusal fails it with
+   * `commit_refused`.
    */
-  private commitOutcome(run: JobRun): JobOutcome {
+  private async commitOutcome(run: JobRun, ctx: JobContext<JobKind>): Promise<JobOutcome> {
     const phase = this.definition.twoPhase;
     if (!phase) throw new JobInputError(`A ${run.kind} job has nothing to commit.`);
+    const refused = (err: unknown) =>
+      err instanceof UnrecoverableError ? new JobInputError(err.message, run.files, run.counts, 'commit_refused') : err;
+    if (phase.chunks) await applyChunks(this.deps, run, phase.chunks, ctx).catch((err) => Promise.reject(refused(err)));
     return {
       counts: run.counts,
       files: run.files,
-      commit: async (m) => {
-        try {
-          await phase.commit(m, run, run.commitRequestedBy ?? run.submittedBy);
-        } catch (err) {
-          if (!(err instanceof UnrecoverableError)) throw err;
-          throw new JobInputError(err.message, run.files, run.counts, 'commit_refused');
-        }
-      },
+      commit: (m) =>
+        phase.commit(m, run, run.commitRequestedBy ?? run.submittedBy).catch((err) => Promise.reject(refused(err))),
       afterCommit: () => this.tidy(run, this.deps.logger),
     };
+  }
+
+  /** A job its processor validated and wants applied now: stored as if its commit had been asked for. */
+  private async requestCommit(run: JobRun, outcome: JobOutcome): Promise<JobRun> {
+    const counts = outcome.counts ?? {};
+    const files = outcome.files ?? [];
+    await this.deps.ds.query(
+      `UPDATE job_runs SET counts = $2, files = $3, commit_requested_at = now(), commit_requested_by = submitted_by
+       WHERE id = $1 AND state = 'running'`,
+      [run.id, JSON.stringify(counts), JSON.stringify(files)],
+    );
+    return { ...run, counts, files, commitRequestedAt: new Date(), commitRequestedBy: run.submittedBy };
   }
 
   private async tidy(run: JobRun, log: JobDeps['logger']): Promise<void> {

@@ -6,7 +6,11 @@ export function presentJob(run: JobRun) {
     id: run.id,
     kind: run.kind,
     state: run.state,
-    progress: { processed: run.progressProcessed, total: run.progressTotal },
+    progress: {
+      phase: run.commitRequestedAt === null ? 'processing' : 'committing',
+      processed: run.progressProcessed,
+      total: run.progressTotal,
+    },
     counts: run.counts,
     submittedBy: run.submittedBy,
     attempts: run.attempts,

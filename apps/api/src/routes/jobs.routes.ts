@@ -82,7 +82,8 @@ export const jobRoutes = defineRoutes([
       summary: 'Cancel a job',
       description:
         'A queued job is cancelled at once (200). A running job stops at its next checkpoint and changes ' +
-        'nothing visible (202; poll the job). A finished job cannot be cancelled (409).',
+        'nothing visible (202; poll the job). A finished job cannot be cancelled (409), nor one that has ' +
+        'started applying its changes in chunks (409 job_committing; a customer import past its checks).',
       parameters: [jobIdParam],
       responses: {
         200: ref('responses/Job'),
@@ -95,6 +96,13 @@ export const jobRoutes = defineRoutes([
       const run = await loadJob(req, deps);
       const outcome = await cancelJob(deps, run);
       if (outcome === 'already_finished') throw new HttpError(409, 'job_finished', `Job is already ${run.state}.`);
+      if (outcome === 'committing') {
+        throw new HttpError(
+          409,
+          'job_committing',
+          'The job is applying its changes in chunks and part of them are stored; it will finish and cannot be cancelled now.',
+        );
+      }
       if (outcome === 'cancelled') await TWO_PHASE[run.kind]?.tidy(deps, run);
       const fresh = await loadJob(req, deps);
       res.status(outcome === 'cancelled' ? 200 : 202).json(presentJob(fresh));

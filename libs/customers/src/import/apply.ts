@@ -1,6 +1,7 @@
 import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import type { JobContext, TwoPhase } from '@customer-hub/queue';
+import { isUniqueViolation } from '../profile/customers.service';
 import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
@@ -8,101 +9,144 @@ import { customerStagingOf } from './staging';
  * The SQL half of a customer import: counting what a checked file would do, and doing it.
  */
 
-/** Counts created / updated / unchanged (or deleted) lines, keeping the lines that change a stored customer. */
+/** The lines of an import that change something, in line order: `created` tells a new customer from a change. */
+export const changingLinesOf = (stage: string) => `${stage}_lines`;
+
+/**
+ * Counts created / updated / unchanged (or deleted) lines, and keeps the lines that change something, so the
+ * apply revisits only those, chunk by chunk in line order.
+ */
 export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: string) {
   const { params, run } = ctx;
   const joins = resolveJoins(stage);
-  if (params.mode === 'delete') {
-    const [c] = await sqlRows<{ deleted: number; unchanged: number }>(
-      ctx.ds,
-      `SELECT count(*) FILTER (WHERE c.deleted_at IS NULL)::int AS deleted,
-              count(*) FILTER (WHERE c.deleted_at IS NOT NULL)::int AS unchanged
-       FROM ${joins}`,
-      [run.accountId],
-    );
-    return { created: 0, updated: 0, ...c! };
-  }
-  // The lines that change a stored customer are kept, so the apply revisits only those.
-  await ctx.ds.query(`DROP TABLE IF EXISTS ${stage}_updated`);
-  await ctx.ds.query(`CREATE UNLOGGED TABLE ${stage}_updated (line int PRIMARY KEY)`);
-  const [c] = await sqlRows<{ created: number; updated: number; unchanged: number }>(
+  const lines = changingLinesOf(stage);
+  await ctx.ds.query(`DROP TABLE IF EXISTS ${lines}`);
+  await ctx.ds.query(`CREATE UNLOGGED TABLE ${lines} (line int NOT NULL, created boolean NOT NULL)`);
+  const outcome =
+    params.mode === 'delete'
+      ? `CASE WHEN c.deleted_at IS NULL THEN 'deleted' ELSE 'unchanged' END`
+      : `CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql()} THEN 'updated' ELSE 'unchanged' END`;
+  const [c] = await sqlRows<{ created: number; updated: number; unchanged: number; deleted: number }>(
     ctx.ds,
-    `WITH o AS MATERIALIZED (
-       SELECT s.line, CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql()} THEN 'updated' ELSE 'unchanged' END AS outcome
-       FROM ${joins}),
-     kept AS (INSERT INTO ${stage}_updated SELECT line FROM o WHERE outcome = 'updated')
+    `WITH o AS MATERIALIZED (SELECT s.line, ${outcome} AS outcome FROM ${joins}),
+     kept AS (INSERT INTO ${lines} SELECT line, outcome = 'created' FROM o WHERE outcome <> 'unchanged')
      SELECT count(*) FILTER (WHERE outcome = 'created')::int AS created,
             count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-            count(*) FILTER (WHERE outcome = 'unchanged')::int AS unchanged
+            count(*) FILTER (WHERE outcome = 'unchanged')::int AS unchanged,
+            count(*) FILTER (WHERE outcome = 'deleted')::int AS deleted
      FROM o`,
     [run.accountId],
   );
-  return { ...c!, deleted: 0 };
+  // Built after the rows are in: a sort beats a million index insertions.
+  await ctx.ds.query(`ALTER TABLE ${lines} ADD PRIMARY KEY (line)`);
+  // The chunks read the staging table by line range.
+  await ctx.ds.query(`CREATE INDEX ON ${stage} USING brin (line)`);
+  return c!;
 }
 
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
   const stage = customerStagingOf(jobRunId);
-  await db.query(`DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${stage}_updated`);
+  await db.query(`DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}`);
 }
 
 /**
- * Applies a checked import set-based, in the caller's transaction, and drops its staging tables. Updates
- * revisit only the lines the check found changing (each still compared with the customer as it is now, so one
- * that already matches is left alone, updated_at and all); they run first, so the insert of new customers does
- * not revisit them. New customers get the ids made while reading.
+ * Applies the next chunk of a checked import: up to `chunkRows` of the changing lines after line `after`, in
+ * the caller's transaction. Returns the last line it covered and how many lines that was; null when none is
+ * left. Each change is still made against the customer as it is now: a line whose customer already matches is
+ * left alone (updated_at and all), a new customer whose number was taken meanwhile is left to its owner, and a
+ * repeated chunk changes nothing, so a retry after a crash ends as an uninterrupted run would.
  */
-export async function applyCustomerImport(
+export async function applyCustomerChunk(
   m: EntityManager,
   accountId: string,
   jobRunId: string,
   mode: ImportMode,
-  /** What the check counted: a step it found nothing for is skipped (each would join the whole file). */
-  counted: { created?: number; updated?: number } = {},
-): Promise<void> {
+  after: number,
+  chunkRows: number,
+): Promise<{ mark: number; applied: number } | null> {
   const stage = customerStagingOf(jobRunId);
-  const joins = resolveJoins(stage);
+  const lines = changingLinesOf(stage);
+  const [chunk] = await sqlRows<{ upto: number | null; n: number }>(
+    m,
+    `SELECT max(line) AS upto, count(*)::int AS n
+     FROM (SELECT line FROM ${lines} WHERE line > $1 ORDER BY line LIMIT $2) c`,
+    [after, chunkRows],
+  );
+  if (!chunk?.n) return null;
+  const upto = chunk.upto!;
+  // Both tables are read by line range: the chunk's lines through their key, its staged rows through the BRIN.
+  const range = `u.line > $2 AND u.line <= $3 AND s.line > $2 AND s.line <= $3`;
+  const args = [accountId, after, upto];
   if (mode === 'delete') {
     await m.query(
-      `UPDATE customers c SET deleted_at = now(), updated_at = now() FROM ${stage} s
-       WHERE c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
-      [accountId],
+      `UPDATE customers c SET deleted_at = now(), updated_at = now()
+       FROM ${lines} u JOIN ${stage} s ON s.line = u.line
+       WHERE ${range} AND c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
+      args,
     );
-  } else {
+    return { mark: upto, applied: chunk.n };
+  }
+  if (after === 0) {
     await m.query(
       `INSERT INTO labels (account_id, name)
        SELECT DISTINCT $1::uuid, unnest(string_to_array(labels, chr(31))) FROM ${stage} WHERE labels <> ''
        ON CONFLICT DO NOTHING`,
       [accountId],
     );
-    const cols = resolvedColumns.join(', ');
-    const exprs = RESOLVED.map(([, e]) => e).join(', ');
-    const excluded = resolvedColumns.map((c) => `excluded.${c}`).join(', ');
-    const current = resolvedColumns.map((c) => `customers.${c}`).join(', ');
-    if (mode !== 'create' && counted.updated !== 0) {
-      // Found through the unique index on the number, one probe per changed line, never a scan of the table.
-      await m.query(
-        `INSERT INTO customers (account_id, customer_number, ${cols})
-         SELECT $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, `${stage}_updated`)}
-         ON CONFLICT (account_id, customer_number) DO UPDATE SET (${cols}, deleted_at, updated_at) = (${excluded}, NULL, now())
-         WHERE customers.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${excluded})`,
-        [accountId],
-      );
-    }
-    if (mode !== 'update' && counted.created !== 0) {
-      await m.query(
-        `INSERT INTO customers (id, account_id, customer_number, ${cols})
-         SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${joins} WHERE c.id IS NULL ORDER BY s.number`,
-        [accountId],
-      );
-    }
   }
-  await dropCustomerStaging(m, jobRunId);
+  const cols = resolvedColumns.join(', ');
+  const exprs = RESOLVED.map(([, e]) => e).join(', ');
+  const excluded = resolvedColumns.map((c) => `excluded.${c}`).join(', ');
+  const current = resolvedColumns.map((c) => `customers.${c}`).join(', ');
+  // Found through the unique index on the number, one probe per changed line, never a scan of the table.
+  await m.query(
+    `INSERT INTO customers (account_id, customer_number, ${cols})
+     SELECT $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, lines, 'stored')}
+     WHERE NOT u.created AND ${range}
+     ON CONFLICT (account_id, customer_number) DO UPDATE SET (${cols}, deleted_at, updated_at) = (${excluded}, NULL, now())
+     WHERE customers.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${excluded})`,
+    args,
+  );
+  const insertNew = (onConflict = '') =>
+    m.query(
+      `INSERT INTO customers (id, account_id, customer_number, ${cols})
+       SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, lines, 'new')}
+       WHERE u.created AND ${range} ORDER BY s.number ${onConflict}`,
+      args,
+    );
+  // The check found these numbers free, so a plain insert (no look before each row) nearly always does; if a
+  // customer took one since, the chunk's new customers go in again, leaving that one to its owner.
+  await m.query('SAVEPOINT new_customers');
+  try {
+    await insertNew();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    await m.query('ROLLBACK TO SAVEPOINT new_customers');
+    await insertNew('ON CONFLICT (account_id, customer_number) DO NOTHING');
+  }
+  await m.query('RELEASE SAVEPOINT new_customers');
+  return { mark: upto, applied: chunk.n };
 }
 
-/** Commit of a validate-only customer import: applies its staging tables; a cancel drops them. */
+/**
+ * How a checked customer import is applied, whether right after its checks or on commit after `validateOnly`:
+ * in chunks of `CUSTOMER_IMPORT_CHUNK_ROWS` changing lines, each its own transaction; the final step drops the
+ * staging tables. A cancel before the first chunk drops them too.
+ */
 export const customerImportTwoPhase: TwoPhase = {
-  commit: (m, run) =>
-    applyCustomerImport(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode, run.counts),
+  chunks: {
+    total: (run) => (run.counts.created ?? 0) + (run.counts.updated ?? 0) + (run.counts.deleted ?? 0),
+    next: (m, run, mark, { config }) =>
+      applyCustomerChunk(
+        m,
+        run.accountId,
+        run.id,
+        (run.params as unknown as CustomerImportParams).mode,
+        mark ?? 0,
+        config.customers.importChunkRows,
+      ),
+  },
+  commit: (m, run) => dropCustomerStaging(m, run.id),
   tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),
 };

@@ -1,7 +1,7 @@
 import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
 import { copyRowBatches, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
-import { applyCustomerImport, countOutcomes, dropCustomerStaging } from './apply';
+import { countOutcomes, dropCustomerStaging } from './apply';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { readRecordBatches } from './records';
 import { resolveJoins } from './resolve-sql';
@@ -156,8 +156,8 @@ async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, loaded:
 
 /**
  * Customer import, phase one: reads and checks the whole file into a staging table and counts what it would
- * create, update, leave unchanged or delete. Phase two ({@link applyCustomerImport}) runs in the transaction that
- * settles the job, or on commit after `validateOnly`; until then nothing stored has changed.
+ * create, update, leave unchanged or delete. Phase two ({@link customerImportTwoPhase}) applies it in chunks, at
+ * once or on commit after `validateOnly`; until then nothing stored has changed.
  */
 export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   const { ds, files, run, params } = ctx;
@@ -203,12 +203,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   return {
     counts,
     files: report.count ? [errorFile] : [],
-    state: params.validateOnly ? 'awaiting_commit' : 'succeeded',
-    commit: params.validateOnly
-      ? undefined
-      : async (m) => {
-          await applyCustomerImport(m, run.accountId, run.id, params.mode, counts);
-          timer.done('apply');
-        },
+    // Applied by customerImportTwoPhase: now, or on commit after validateOnly.
+    state: params.validateOnly ? 'awaiting_commit' : 'commit',
   };
 }

@@ -62,12 +62,17 @@ export const resolveJoins = (stage: string) => `${stage} s
   ${codeJoins}`;
 
 /**
- * The same for only the staged lines listed in `lines` (a table of `line`): each customer is looked up by its
- * number, one index probe per line, where a join might scan the whole customers table for a few lines.
+ * The same for only the staged lines listed in `lines` (a table of `line`): a `stored` customer is looked up
+ * by its number, one index probe per line, where a join might scan the whole customers table for a few lines;
+ * for lines known to make a `new` customer, `c` is all NULL without a look.
  */
-export const resolveLinesJoins = (stage: string, lines: string) => `${lines} u
+export const resolveLinesJoins = (stage: string, lines: string, customer: 'stored' | 'new') => `${lines} u
   JOIN ${stage} s ON s.line = u.line
-  LEFT JOIN LATERAL (SELECT * FROM customers WHERE account_id = $1 AND customer_number = s.number LIMIT 1) c ON true
+  ${
+    customer === 'stored'
+      ? 'LEFT JOIN LATERAL (SELECT * FROM customers WHERE account_id = $1 AND customer_number = s.number LIMIT 1) c ON true'
+      : 'LEFT JOIN customers c ON false'
+  }
   ${codeJoins}`;
 
 /** True when the staged row would change the stored customer (or bring a deleted one back). */

@@ -3,6 +3,7 @@ import { CataloguePurchaseHistory1732280000000 } from './1732280000000-catalogue
 import { CustomerProfiles1732290000000 } from './1732290000000-customer-profiles';
 import { PurchaseHistoryChunks1732300000000 } from './1732300000000-purchase-history-chunks';
 import { JobCommitRequests1732310000000 } from './1732310000000-job-commit-requests';
+import { ChunkedCommits1732320000000 } from './1732320000000-chunked-commits';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   CustomerProfiles1732290000000,
   PurchaseHistoryChunks1732300000000,
   JobCommitRequests1732310000000,
+  ChunkedCommits1732320000000,
 ];
