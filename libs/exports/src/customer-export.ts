@@ -8,6 +8,7 @@ import {
   exportColumns,
   exportSelect,
   filterSql,
+  guardedExportQuery,
   literalBind,
 } from '@customer-hub/customers';
 import { sqlRows } from '@customer-hub/db';
@@ -36,7 +37,7 @@ export async function exportCustomers(
   const countQuery = `SELECT count(*)::int AS n FROM customers c
     WHERE c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
   if (params.format === 'csv') {
-    const query = `${exportSelect(columns, run.accountId, filter, literalBind, safeCellSql)} ORDER BY c.customer_number`;
+    const query = guardedExportQuery(columns, exportSelect(columns, run.accountId, filter, literalBind), safeCellSql);
     return copyToExportFile(ctx, query, { bom: params.bom, ttlHours, countQuery });
   }
   const [{ n: total }] = (await sqlRows<{ n: number }>(ds, countQuery)) as [{ n: number }];
