@@ -24,6 +24,22 @@ export function fnv1a(s: string): number {
 }
 
 /**
+ * The hash of a value (FNV-1a over its UTF-8 bytes, as the byte scan computes it), or -1 when it holds a
+ * control character: one pass over the characters does both, since every loaded value needs both.
+ */
+export function hashUnlessControl(v: string): number {
+  let h = FNV_OFFSET;
+  let ascii = true;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return -1;
+    if (c >= 0x80) ascii = false;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return ascii ? h >>> 0 : fnv1aBytes(Buffer.from(v));
+}
+
+/**
  * Spots rows whose pair may have occurred before, while the file streams by, in bounded memory: a cache-blocked
  * Bloom filter (one 512-bit block per pair, so one cache miss) answers "seen before?" with no false negatives,
  * so every repeated pair is caught from its second occurrence on, plus a few false alarms. The loader holds

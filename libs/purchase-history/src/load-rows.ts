@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { CsvDialect, CsvItem, CsvRecord, ErrorReport, RowError } from '@customer-hub/csv';
 import { ChunkDecoder, CsvSplitter, isLineError, looksLikeHeader, readCsvBatches } from '@customer-hub/csv';
 import type { JobContext } from '@customer-hub/queue';
-import { type DistinctValues, type DuplicateSpotter, FNV_OFFSET, FNV_PRIME, fnv1aBytes } from './duplicates';
+import { type DistinctValues, type DuplicateSpotter, hashUnlessControl } from './duplicates';
 import { LineScan } from './line-scan';
 import type { VersionWriter } from './version-writer';
 
@@ -28,22 +28,6 @@ const LF = 10;
 const CR = 13;
 /** A line longer than this without a line end is handed to the CSV reader rather than held. */
 const MAX_CARRY = 1 << 20;
-
-/**
- * The hash of a value (FNV-1a over its UTF-8 bytes, as the byte scan computes it), or -1 when it holds a
- * control character: one pass over the characters does both, since every loaded value needs both.
- */
-function hashUnlessControl(v: string): number {
-  let h = FNV_OFFSET;
-  let ascii = true;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return -1;
-    if (c >= 0x80) ascii = false;
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return ascii ? h >>> 0 : fnv1aBytes(Buffer.from(v));
-}
 
 function problemWith(value: string, what: string): string | null {
   if (value === '') return `${what} is empty`;
