@@ -103,6 +103,23 @@ it('reads a large file the same whatever mix of plain and unusual lines it has',
   expect(chunks).toBeGreaterThan(3);
 });
 
+it('cuts the last chunk short, since its index is the one that follows the load', async () => {
+  // 20,000 distinct rows with a long ignored column (a few hundred rows per block): without the short tail
+  // they would make four chunks of 5,000.
+  let body = 'customer,product,note\n';
+  for (let i = 0; i < 20_000; i++) body += `T${i % 997},P${i},${'x'.repeat(200)}\n`;
+  const job = await uploadPurchaseHistory(h, acme.tokens.admin, body, '?header=true');
+  expect(job.state).toBe('succeeded');
+  const sizes: { n: number }[] = await h.ds.query(
+    'SELECT count(*)::int AS n FROM purchase_history_rows WHERE version_id = $1 GROUP BY chunk ORDER BY chunk',
+    [job.counts.version],
+  );
+  expect(sizes.reduce((a, s) => a + s.n, 0)).toBe(20_000);
+  expect(sizes.slice(0, 3).map((s) => s.n >= 5_000)).toEqual([true, true, true]);
+  expect(sizes.at(-1)!.n).toBeGreaterThan(0);
+  expect(sizes.at(-1)!.n).toBeLessThanOrEqual(1_250 + 400); // a quarter of a chunk, give or take a block
+});
+
 it('names the line and byte of an invalid UTF-8 sequence far into the file', async () => {
   const m = new FileModel();
   m.raw('customer,product\n', 1);

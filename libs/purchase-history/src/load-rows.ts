@@ -93,6 +93,7 @@ async function readUtf8(source: Readable, dialect: CsvDialect, rows: RowSink): P
   };
   let carry: Buffer | null = null;
   for await (const chunk of source as AsyncIterable<Buffer>) {
+    rows.bytesRead += chunk.length;
     const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     let cut = data.lastIndexOf(LF);
     if (cut < 0) cut = data.lastIndexOf(CR);
@@ -120,6 +121,8 @@ async function readUtf8(source: Readable, dialect: CsvDialect, rows: RowSink): P
 class RowSink {
   readonly counts: LoadCounts = { loaded: 0, rejected: 0, header: false };
   seen = 0;
+  /** How much of the file has been read, where the reader counts it (0: unknown). */
+  bytesRead = 0;
   private columns = ['customer reference', 'product code'];
   private pending: CsvRecord | null = null;
   private rejected: RowError[] = [];
@@ -221,7 +224,7 @@ class RowSink {
     this.queueText();
     for (const piece of this.out) await this.writer.write(piece);
     this.out = [];
-    await this.writer.rotate(this.counts.loaded);
+    await this.writer.rotate(this.counts.loaded, this.bytesRead);
     await this.ctx.checkpoint();
     await this.ctx.progress(this.seen);
   }

@@ -60,6 +60,7 @@ async function build(ctx: JobContext<'purchase-history'>, versionId: string): Pr
       const writer = await VersionWriter.open(client, indexer, versionId, {
         delimiter: dialect.delimiter,
         chunkRows: ctx.config.purchaseHistory.chunkRows,
+        fileBytes: size,
       });
       const loaded = await loadRows(ctx, writer, dialect, report, track);
       timer.done('load');

@@ -14,6 +14,8 @@ export class VersionWriter {
   private copy!: ReturnType<typeof copyIn>;
   private indexing: Promise<void> = Promise.resolve();
   private indexError: unknown = null;
+  /** Whether the short last chunk has begun. */
+  private inTail = false;
 
   private constructor(
     private readonly client: PoolClient,
@@ -21,6 +23,8 @@ export class VersionWriter {
     private readonly versionId: string,
     private readonly copyOptions: string,
     private readonly chunkRows: number,
+    /** The upload's size, when known: lets the last chunk be cut short. */
+    private readonly fileBytes: number,
   ) {}
 
   /** Creates the version's (empty, detached) partition and opens its first chunk. */
@@ -28,7 +32,7 @@ export class VersionWriter {
     client: PoolClient,
     indexer: PoolClient,
     versionId: string,
-    options: { delimiter: string; chunkRows: number },
+    options: { delimiter: string; chunkRows: number; fileBytes?: number },
   ) {
     const part = partitionOf(versionId);
     await client.query(`DROP TABLE IF EXISTS ${part}`);
@@ -37,7 +41,15 @@ export class VersionWriter {
     );
     await indexer.query(`SET maintenance_work_mem = '256MB'`);
     const d = options.delimiter === '\t' ? "E'\\t'" : `'${options.delimiter}'`;
-    const writer = new VersionWriter(client, indexer, versionId, `(FORMAT csv, DELIMITER ${d})`, options.chunkRows);
+    const copyOptions = `(FORMAT csv, DELIMITER ${d})`;
+    const writer = new VersionWriter(
+      client,
+      indexer,
+      versionId,
+      copyOptions,
+      options.chunkRows,
+      options.fileBytes ?? 0,
+    );
     await writer.next(0);
     return writer;
   }
@@ -49,11 +61,22 @@ export class VersionWriter {
 
   /**
    * Between whole lines: starts the next chunk once this one holds the configured rows (big enough that a
-   * lookup touches few indexes, small enough that the last chunk's index, which follows the load, is short).
+   * lookup touches few indexes), or when what is left of the file would make a last chunk of a quarter of that
+   * or less. The last chunk's index is the one that follows the load instead of overlapping it, so it is kept
+   * short: `bytesRead` (how far into the file the rows so far reach) estimates the rows left.
    */
-  async rotate(loaded: number): Promise<void> {
+  async rotate(loaded: number, bytesRead = 0): Promise<void> {
     if (this.indexError) throw this.indexError;
-    if (loaded - this.chunkStart >= this.chunkRows) await this.next(loaded);
+    const inChunk = loaded - this.chunkStart;
+    if (inChunk >= this.chunkRows || this.tailStarts(loaded, inChunk, bytesRead)) await this.next(loaded);
+  }
+
+  private tailStarts(loaded: number, inChunk: number, bytesRead: number): boolean {
+    const tail = Math.max(1, Math.floor(this.chunkRows / 4));
+    if (this.inTail || inChunk < tail || bytesRead <= 0 || this.fileBytes <= bytesRead) return false;
+    const rowsLeft = ((this.fileBytes - bytesRead) / bytesRead) * loaded;
+    this.inTail = rowsLeft <= tail;
+    return this.inTail;
   }
 
   /** Ends the last chunk, once every row is written. */
