@@ -14,8 +14,6 @@ export class VersionWriter {
   private copy!: ReturnType<typeof copyIn>;
   private indexing: Promise<void> = Promise.resolve();
   private indexError: unknown = null;
-  /** Whether the short last chunk has begun. */
-  private inTail = false;
 
   private constructor(
     private readonly client: PoolClient,
@@ -23,7 +21,7 @@ export class VersionWriter {
     private readonly versionId: string,
     private readonly copyOptions: string,
     private readonly chunkRows: number,
-    /** The upload's size, when known: lets the last chunk be cut short. */
+    /** The upload's size, when known: lets the last chunks be cut short. */
     private readonly fileBytes: number,
   ) {}
 
@@ -61,22 +59,22 @@ export class VersionWriter {
 
   /**
    * Between whole lines: starts the next chunk once this one holds the configured rows (big enough that a
-   * lookup touches few indexes), or when what is left of the file would make a last chunk of a quarter of that
-   * or less. The last chunk's index is the one that follows the load instead of overlapping it, so it is kept
-   * short: `bytesRead` (how far into the file the rows so far reach) estimates the rows left.
+   * lookup touches few indexes), or near the end once it holds as many rows as are left, so the last chunks
+   * halve down to an eighth of the configured rows. Each chunk is indexed while the next loads, and the
+   * indexing runs about as fast as the load: what is still to index when the load ends is about the last two
+   * chunks, so they are kept short. `bytesRead` (how far into the file the rows so far reach) estimates the
+   * rows left.
    */
   async rotate(loaded: number, bytesRead = 0): Promise<void> {
     if (this.indexError) throw this.indexError;
     const inChunk = loaded - this.chunkStart;
-    if (inChunk >= this.chunkRows || this.tailStarts(loaded, inChunk, bytesRead)) await this.next(loaded);
+    if (inChunk >= this.chunkRows || this.atHalfOfRest(loaded, inChunk, bytesRead)) await this.next(loaded);
   }
 
-  private tailStarts(loaded: number, inChunk: number, bytesRead: number): boolean {
-    const tail = Math.max(1, Math.floor(this.chunkRows / 4));
-    if (this.inTail || inChunk < tail || bytesRead <= 0 || this.fileBytes <= bytesRead) return false;
-    const rowsLeft = ((this.fileBytes - bytesRead) / bytesRead) * loaded;
-    this.inTail = rowsLeft <= tail;
-    return this.inTail;
+  private atHalfOfRest(loaded: number, inChunk: number, bytesRead: number): boolean {
+    if (inChunk < Math.max(1, Math.floor(this.chunkRows / 8))) return false;
+    if (bytesRead <= 0 || this.fileBytes <= bytesRead) return false;
+    return inChunk >= ((this.fileBytes - bytesRead) / bytesRead) * loaded;
   }
 
   /** Ends the last chunk, once every row is written. */
