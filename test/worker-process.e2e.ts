@@ -8,7 +8,7 @@ import {
   waitFor,
   waitForJob,
 } from '@customer-hub/testing';
-import { FAST_RECOVERY, workerProcesses } from './support/processes';
+import { canConnect, FAST_RECOVERY, freePort, workerProcesses } from './support/processes';
 
 let env: TestEnv;
 let acme: TestAccount;
@@ -140,15 +140,14 @@ describe('worker resilience', () => {
 
   it('warns loudly when Redis may evict queued jobs', async () => {
     const { spawn } = await import('node:child_process');
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const redis = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--maxmemory-policy', 'allkeys-lru'],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: 'ignore' },
     );
     try {
+      await waitFor('the second Redis to listen', () => canConnect(port), 10_000);
       const a = startWorker({ REDIS_URL: `redis://127.0.0.1:${port}` });
       await waitFor(
         'the eviction warning',

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { type DataSource, sqlRows } from '@customer-hub/db';
 import { waitFor } from '@customer-hub/testing';
@@ -75,3 +76,29 @@ export const runningQuery = (ds: DataSource, patterns: string[]) =>
     },
     60_000,
   );
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on, chosen by the kernel (a random pick in the ephemeral range
+ * can collide with the local end of some open connection, and the server then fails to start).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** True once something accepts TCP connections on 127.0.0.1:`port`; undefined until then (for `waitFor`). */
+export const canConnect = (port: number) =>
+  new Promise<true | undefined>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
