@@ -1,4 +1,5 @@
 export { UnrecoverableError } from 'bullmq';
+export * from './chunked-commit';
 export * from './connection';
 export * from './job-context';
 export * from './job-runs';

@@ -1,0 +1,94 @@
+import type { JobKind } from '@customer-hub/contracts';
+import { type JobRun, JobRunEntity, sqlRows } from '@customer-hub/db';
+import { applyChunks, type ChunkedCommit, JobCancelledError, type JobContext } from '@customer-hub/queue';
+import { createTestAccount, createTestEnv, type TestAccount, type TestEnv } from '@customer-hub/testing';
+
+/**
+ * The worker's chunked commit against a real job_run: each chunk commits with its mark and progress, a failed
+ * chunk leaves the ones before it (and says so), and the next run resumes after the last mark.
+ */
+let env: TestEnv;
+let acme: TestAccount;
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  acme = await createTestAccount(env.ds);
+  await env.ds.query('CREATE TABLE applied_chunks (chunk int PRIMARY KEY)');
+});
+afterAll(() => env.cleanup());
+
+/** Five chunks of ten rows; each records itself in its transaction. `failAt` throws inside that chunk once. */
+function fiveChunks(failAt?: number): ChunkedCommit {
+  let failed = false;
+  return {
+    total: () => 50,
+    async next(m, _run, mark) {
+      const chunk = (mark ?? 0) + 1;
+      if (chunk > 5) return null;
+      await m.query('INSERT INTO applied_chunks VALUES ($1)', [chunk]);
+      if (chunk === failAt && !failed) {
+        failed = true;
+        throw new Error('connection lost');
+      }
+      return { mark: chunk, applied: 10 };
+    },
+  };
+}
+
+async function runningJob(): Promise<JobRun> {
+  const [{ id }] = (await sqlRows<{ id: string }>(
+    env.ds,
+    `INSERT INTO job_runs (account_id, kind, params, submitted_by, state, commit_requested_at)
+     VALUES ($1, 'diagnostic', '{}', $2, 'running', now()) RETURNING id`,
+    [acme.account.id, acme.userIds.admin],
+  )) as [{ id: string }];
+  return load(id);
+}
+const load = (id: string) => env.ds.getRepository(JobRunEntity).findOneByOrFail({ id });
+
+const ctx = (run: JobRun) =>
+  ({
+    run,
+    logger: env.logger,
+    signal: new AbortController().signal,
+    progress: async () => {},
+  }) as unknown as JobContext<JobKind>;
+
+const applied = async () =>
+  (await sqlRows<{ chunk: number }>(env.ds, 'SELECT chunk FROM applied_chunks ORDER BY chunk')).map((r) => r.chunk);
+
+beforeEach(() => env.ds.query('TRUNCATE applied_chunks'));
+
+it('keeps the chunks before a failure, says how far it got, and resumes after the last mark', async () => {
+  const run = await runningJob();
+  const chunks = fiveChunks(3);
+  await expect(applyChunks(env, run, chunks, ctx(run))).rejects.toThrow(
+    'stopped after applying 20 of 50 rows, which stay applied: connection lost',
+  );
+  expect(await applied()).toEqual([1, 2]); // chunk 3 rolled back whole
+  let stored = await load(run.id);
+  expect({ mark: stored.commitMark, processed: stored.progressProcessed, total: stored.progressTotal }).toEqual({
+    mark: 2,
+    processed: 20,
+    total: 50,
+  });
+
+  await applyChunks(env, stored, chunks, ctx(stored));
+  expect(await applied()).toEqual([1, 2, 3, 4, 5]);
+  stored = await load(run.id);
+  expect({ mark: stored.commitMark, processed: stored.progressProcessed }).toEqual({ mark: 5, processed: 50 });
+});
+
+it('honours a cancel before the first chunk only', async () => {
+  const before = await runningJob();
+  await env.ds.query('UPDATE job_runs SET cancel_requested_at = now() WHERE id = $1', [before.id]);
+  await expect(applyChunks(env, before, fiveChunks(), ctx(before))).rejects.toBeInstanceOf(JobCancelledError);
+  expect(await applied()).toEqual([]);
+
+  const after = await runningJob();
+  await expect(applyChunks(env, after, fiveChunks(2), ctx(after))).rejects.toThrow('connection lost');
+  await env.ds.query('UPDATE job_runs SET cancel_requested_at = now() WHERE id = $1', [after.id]);
+  const stored = await load(after.id);
+  await applyChunks(env, stored, fiveChunks(), ctx(stored));
+  expect(await applied()).toEqual([1, 2, 3, 4, 5]);
+});
