@@ -52,27 +52,53 @@ export async function copyRows(
   await copyRowBatches(client, target, single());
 }
 
-/** {@link copyRows} for rows that come in batches (one await per batch, not per row). */
+/** Bytes per write to COPY. */
+const WRITE_BYTES = 1 << 20;
+
+/**
+ * {@link copyRows} for rows that come in batches (one await per batch, not per row). Each line goes into a
+ * 1 MB buffer as soon as it is made, so it dies young: lines kept as strings until a write would pile up
+ * hundreds of thousands of small string pieces that outlive the young generation (a fifth of a customer
+ * import's reading time went to collecting them).
+ */
 export async function copyRowBatches(
   client: PoolClient,
   target: string,
   batches: AsyncIterable<(string | null)[][]>,
 ): Promise<void> {
   const copy = copyIn(client, `COPY ${target} FROM STDIN`);
-  let buf = '';
+  let out = Buffer.allocUnsafe(WRITE_BYTES);
+  let at = 0;
+  const write = async (piece: Buffer | string) => {
+    if (!copy.stream.write(piece)) await new Promise((r) => copy.stream.once('drain', r));
+  };
+  const flush = async () => {
+    if (at === 0) return;
+    const piece = out.subarray(0, at);
+    out = Buffer.allocUnsafe(WRITE_BYTES);
+    at = 0;
+    await write(piece);
+  };
   try {
     for await (const batch of batches) {
       for (const row of batch) {
         let line = '';
         for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyValue(row[i]!);
-        buf += `${line}\n`;
+        line += '\n';
+        // A UTF-16 unit is at most 3 UTF-8 bytes: a line that might not fit goes after what is buffered.
+        if (line.length * 3 > WRITE_BYTES - at) {
+          await flush();
+          if (line.length * 3 > WRITE_BYTES) {
+            await write(line);
+            continue;
+          }
+        }
+        at += out.write(line, at);
       }
-      if (buf.length > 1 << 20) {
-        if (!copy.stream.write(buf)) await new Promise((r) => copy.stream.once('drain', r));
-        buf = '';
-      }
+      if (at > WRITE_BYTES / 2) await flush();
     }
-    copy.stream.end(buf);
+    await flush();
+    copy.stream.end();
     await copy.done;
   } catch (err) {
     copy.stream.destroy(err as Error);
