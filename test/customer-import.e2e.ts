@@ -62,9 +62,26 @@ describe('customer import', () => {
       contacts: [{ name: 'Ann', phones: ['111', '222'] }],
       custom_fields: { route: 'R1' },
     });
+    expect(await customer('C2')).toMatchObject({ billing_address: null, contacts: [], custom_fields: {} });
     const again = await importFile(FILE);
     expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect((await customer('C1')).updated_at).toEqual(c1.updated_at);
+  });
+
+  it('gives a new customer just the parts its row sets, and reads the same row back as unchanged', async () => {
+    const file =
+      'customer_number,name,billing_city,shipping_city,contact1_name,contact1_email,contact2_name,contact2_email,custom:route\n' +
+      'N1,Nina,,York,Yan,,Zoe,zoe@example.com,\n';
+    const first = await importFile(file, '?blank=clear');
+    expect(first.job.counts).toMatchObject({ created: 1, rejected: 0 });
+    expect(await customer('N1')).toMatchObject({
+      billing_address: null,
+      shipping_address: { city: 'York' },
+      contacts: [{ name: 'Yan' }, { name: 'Zoe', email: 'zoe@example.com' }],
+      custom_fields: {},
+    });
+    const again = await importFile(file, '?blank=clear');
+    expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
   });
 
   it('blank=ignore keeps stored values, blank=clear clears them (to the default where there is one)', async () => {
