@@ -84,6 +84,22 @@ describe('customer import', () => {
     expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
   });
 
+  it('keeps contacts in their slots, so a file that skips contact 1 re-imports unchanged', async () => {
+    const file = 'customer_number,name,contact1_name,contact2_name,contact2_email\nG1,Gus,,Zoe,zoe@example.com\n';
+    for (const blank of ['ignore', 'clear']) {
+      const first = await importFile(file, `?blank=${blank}`);
+      expect(first.job.counts).toMatchObject({ rejected: 0 });
+      expect((await customer('G1')).contacts).toEqual([null, { name: 'Zoe', email: 'zoe@example.com' }]);
+      const again = await importFile(file, `?blank=${blank}`);
+      expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    }
+    // The API lists the contacts there are; filling contact 1 later takes the empty slot.
+    const shown = await request(h.app).get('/v1/customers/G1').set(bearer(acme.tokens.staff));
+    expect(shown.body.contacts).toEqual([{ name: 'Zoe', email: 'zoe@example.com' }]);
+    await importFile('customer_number,contact1_name\nG1,Yan\n');
+    expect((await customer('G1')).contacts).toEqual([{ name: 'Yan' }, { name: 'Zoe', email: 'zoe@example.com' }]);
+  });
+
   it('blank=ignore keeps stored values, blank=clear clears them (to the default where there is one)', async () => {
     await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,b@example.com,x|y,York\n');
     const kept = await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,,,\n');

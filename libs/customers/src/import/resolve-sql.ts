@@ -18,6 +18,30 @@ const slots = Array.from({ length: CONTACT_SLOTS }, (_, i) => i);
 
 const split = (staged: string) => `string_to_array(s.${staged}, chr(31))`;
 
+/**
+ * Contacts are positional: file slot i is stored contact i, so a row may fill contact 2 and leave contact 1 to
+ * the stored one. A slot left empty before a filled one stays as a JSON null (the API leaves it out), so
+ * importing the same file again finds each contact where it put it; empty slots at the end are dropped.
+ */
+function contactsExpr(): string {
+  const stored = (i: number) => `nullif(c.contacts -> ${i}, 'null'::jsonb)`;
+  const slot = (i: number) => {
+    const part = `contact${i + 1}`;
+    return `CASE WHEN ${untouched(part)} THEN ${stored(i)} ELSE ${mergeExpr(stored(i), part)} END`;
+  };
+  const upTo = (last: number) =>
+    `jsonb_build_array(${slots
+      .slice(0, last + 1)
+      .map(slot)
+      .join(', ')})`;
+  const byLast = [...slots]
+    .reverse()
+    .map((i) => `WHEN ${slot(i)} IS NOT NULL THEN ${upTo(i)}`)
+    .join(' ');
+  return `CASE WHEN ${slots.map((i) => untouched(`contact${i + 1}`)).join(' AND ')} THEN coalesce(c.contacts, '[]')
+    ELSE CASE ${byLast} ELSE '[]'::jsonb END END`;
+}
+
 export const RESOLVED: [column: string, expr: string][] = [
   ['type', `${keepOrClear('type', "coalesce(c.type, 'business')", "'business'")} s.type END`],
   ['name', `coalesce(nullif(s.name, ''), c.name)`],
@@ -40,13 +64,7 @@ export const RESOLVED: [column: string, expr: string][] = [
     `${keepOrClear('portal_access', 'coalesce(c.portal_access, false)', 'false')} s.portal_access::boolean END`,
   ],
   ...ADDRESS_KINDS.map((k): [string, string] => [`${k}_address`, merge(`c.${k}_address`, k)]),
-  [
-    'contacts',
-    `CASE WHEN ${slots.map((i) => untouched(`contact${i + 1}`)).join(' AND ')} THEN coalesce(c.contacts, '[]')
-     ELSE jsonb_path_query_array(jsonb_build_array(${slots
-       .map((i) => mergeExpr(`c.contacts -> ${i}`, `contact${i + 1}`))
-       .join(', ')}), '$[*] ? (@ != null)') END`,
-  ],
+  ['contacts', contactsExpr()],
   ['custom_fields', `coalesce(${merge('c.custom_fields', 'custom')}, '{}')`],
 ];
 

@@ -48,7 +48,8 @@ export function presentCustomer(r: CustomerRow) {
     deliveryDays: r.delivery_days,
     labels: r.labels,
     addresses: { billing: r.billing_address, shipping: r.shipping_address, other: r.other_addresses },
-    contacts: r.contacts,
+    // An import may leave an empty slot before a filled one (kept as null: see the import's contacts).
+    contacts: r.contacts.filter((c) => c !== null),
     storeCredit: { amountMinor: Number(r.store_credit_minor), currency: r.currency },
     onAccount: { amountMinor: Number(r.on_account_minor), currency: r.currency },
     loyaltyPoints: Number(r.loyalty_points),
