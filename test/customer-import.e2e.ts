@@ -100,6 +100,28 @@ describe('customer import', () => {
     expect((await customer('G1')).contacts).toEqual([{ name: 'Yan' }, { name: 'Zoe', email: 'zoe@example.com' }]);
   });
 
+  it('a file of a few columns still sees a change in any one of them', async () => {
+    await h.ds.query(`INSERT INTO catalogues (account_id, code, name) VALUES ($1, 'SPRING', 'Spring')`, [
+      acme.account.id,
+    ]);
+    await importFile('customer_number,name\nF1,Fay\n');
+    const changes = [
+      'customer_group\nF1,WHOLESALE',
+      'catalogue\nF1,SPRING',
+      'firstname,lastname\nF1,Fay,Field',
+      'billing_city\nF1,Hull',
+      'contact1_role\nF1,buyer',
+      'custom:route\nF1,R9',
+      'labels\nF1,vip',
+      'delivery_days\nF1,tue',
+    ];
+    for (const change of changes) {
+      const file = `customer_number,${change}\n`;
+      expect({ change, counts: (await importFile(file)).job.counts }).toMatchObject({ counts: { updated: 1 } });
+      expect({ change, counts: (await importFile(file)).job.counts }).toMatchObject({ counts: { unchanged: 1 } });
+    }
+  });
+
   it('blank=ignore keeps stored values, blank=clear clears them (to the default where there is one)', async () => {
     await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,b@example.com,x|y,York\n');
     const kept = await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,,,\n');

@@ -2,7 +2,8 @@ import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import type { JobContext, TwoPhase } from '@customer-hub/queue';
 import { isUniqueViolation } from '../profile/customers.service';
-import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins } from './resolve-sql';
+import type { Layout } from './layout';
+import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins, touchedColumns } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
 /**
@@ -16,7 +17,7 @@ export const changingLinesOf = (stage: string) => `${stage}_lines`;
  * Counts created / updated / unchanged (or deleted) lines, and keeps the lines that change something, so the
  * apply revisits only those, chunk by chunk in line order.
  */
-export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: string) {
+export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: string, layout: Layout) {
   const { params, run } = ctx;
   const joins = resolveJoins(stage);
   const lines = changingLinesOf(stage);
@@ -25,7 +26,7 @@ export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: s
   const outcome =
     params.mode === 'delete'
       ? `CASE WHEN c.deleted_at IS NULL THEN 'deleted' ELSE 'unchanged' END`
-      : `CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql()} THEN 'updated' ELSE 'unchanged' END`;
+      : `CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql(touchedColumns(layout))} THEN 'updated' ELSE 'unchanged' END`;
   const [c] = await sqlRows<{ created: number; updated: number; unchanged: number; deleted: number }>(
     ctx.ds,
     `WITH o AS MATERIALIZED (SELECT s.line, ${outcome} AS outcome FROM ${joins}),

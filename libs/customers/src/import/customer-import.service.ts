@@ -198,7 +198,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   }
   if (loaded.seen <= 1) throw await fail('The customer file has a header row but no data rows.');
   await ctx.progress(loaded.seen, loaded.seen);
-  const counts = { ...(await countOutcomes(ctx, stage)), ...base };
+  const counts = { ...(await countOutcomes(ctx, stage, loaded.layout)), ...base };
   timer.done('count');
   return {
     counts,

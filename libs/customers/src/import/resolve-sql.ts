@@ -1,4 +1,5 @@
 import { ADDRESS_KINDS, CONTACT_SLOTS } from '../fields';
+import type { Layout } from './layout';
 
 /**
  * SQL for what a staged row makes of a customer: each stored column's new value from the staging row `s`, the
@@ -93,6 +94,23 @@ export const resolveLinesJoins = (stage: string, lines: string, customer: 'store
   }
   ${codeJoins}`;
 
-/** True when the staged row would change the stored customer (or bring a deleted one back). */
-export const changesSql = () =>
-  `(c.deleted_at IS NOT NULL OR (${RESOLVED.map(([col]) => `c.${col}`).join(', ')}) IS DISTINCT FROM (${RESOLVED.map(([, e]) => e).join(', ')}))`;
+/** The stored columns a file with this layout can change (a column it lacks keeps every stored value). */
+export function touchedColumns(layout: Layout): Set<string> {
+  const stored: Record<string, string> = { customer_group: 'group_id', catalogue: 'catalogue_id' };
+  const cols = new Set(layout.scalars.map(({ field }) => stored[field.column] ?? field.column));
+  if (layout.nameParts.length) cols.add('name');
+  for (const a of layout.addresses) cols.add(`${a.kind}_address`);
+  if (layout.contacts.length) cols.add('contacts');
+  if (layout.custom.length) cols.add('custom_fields');
+  return cols;
+}
+
+/**
+ * True when the staged row would change the stored customer (or bring a deleted one back). Only the `touched`
+ * columns are compared: the others resolve to their stored values, so comparing them is work that finds nothing.
+ */
+export const changesSql = (touched: Set<string>) => {
+  const compared = RESOLVED.filter(([col]) => touched.has(col));
+  if (compared.length === 0) return 'c.deleted_at IS NOT NULL';
+  return `(c.deleted_at IS NOT NULL OR (${compared.map(([col]) => `c.${col}`).join(', ')}) IS DISTINCT FROM (${compared.map(([, e]) => e).join(', ')}))`;
+};
