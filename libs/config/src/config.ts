@@ -61,6 +61,7 @@ const schema = z.object({
   EXPORT_TTL_HOURS: int(72, 1),
   LABEL_EDIT_SYNC_LIMIT: int(1_000, 0),
   CUSTOMER_IMPORT_CHUNK_ROWS: int(50_000, 100),
+  CUSTOMER_IMPORT_APPLY_LANES: int(2, 1),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -99,7 +100,11 @@ export interface Config {
   };
   readonly purchaseHistory: { readonly keepVersions: number; readonly chunkRows: number };
   readonly exports: { readonly ttlHours: number };
-  readonly customers: { readonly labelEditSyncLimit: number; readonly importChunkRows: number };
+  readonly customers: {
+    readonly labelEditSyncLimit: number;
+    readonly importChunkRows: number;
+    readonly importApplyLanes: number;
+  };
   readonly shutdownDeadlineMs: number;
 }
 
@@ -184,7 +189,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     purchaseHistory: { keepVersions: c.PURCHASE_HISTORY_KEEP_VERSIONS, chunkRows: c.PURCHASE_HISTORY_CHUNK_ROWS },
     exports: { ttlHours: c.EXPORT_TTL_HOURS },
-    customers: { labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT, importChunkRows: c.CUSTOMER_IMPORT_CHUNK_ROWS },
+    customers: {
+      labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT,
+      importChunkRows: c.CUSTOMER_IMPORT_CHUNK_ROWS,
+      importApplyLanes: c.CUSTOMER_IMPORT_APPLY_LANES,
+    },
     shutdownDeadlineMs: c.SHUTDOWN_DEADLINE_MS,
   });
 }

@@ -2,6 +2,7 @@ import type { JobKind } from '@customer-hub/contracts';
 import { type JobRun, sqlRows, withTransaction } from '@customer-hub/db';
 import {
   type ChunkedCommit,
+  type CommitChunk,
   isBadInput,
   JobCancelledError,
   type JobContext,
@@ -11,8 +12,9 @@ import {
 import { phaseTimer } from './phase-timer';
 
 /**
- * Applies a commit's chunks, each in its own transaction with the job_run locked, from the mark the last
- * committed chunk left (a retry resumes there). A cancel is honoured only before the first chunk.
+ * Applies a commit's chunks that `job_runs.commit_chunks` does not list yet, up to the kind's `lanes` at once,
+ * each in its own transaction. A cancel is honoured only before the first chunk commits. A chunk that fails
+ * stops the others from starting and fails the commit, saying how many rows stay applied.
  */
 export async function applyChunks(
   deps: JobDeps,
@@ -22,44 +24,83 @@ export async function applyChunks(
 ): Promise<void> {
   const timer = phaseTimer(ctx.logger, run.kind);
   const total = chunks.total(run);
-  let applied = run.commitMark === null ? 0 : run.progressProcessed;
-  for (;;) {
-    if (ctx.signal.aborted) throw new JobInterruptedError(String(ctx.signal.reason ?? 'interrupted'));
-    const processed = await applyNext(deps, run, chunks, total).catch((err: unknown) => {
-      if (!(err instanceof Error) || err instanceof JobCancelledError || isBadInput(err)) throw err;
-      // The chunks before stay applied: say so, in what a final failure shows.
-      throw new Error(`stopped after applying ${applied} of ${total} rows, which stay applied: ${err.message}`, {
-        cause: err,
+  const done = new Set(run.commitChunks ?? []);
+  const plan = await chunks.plan(run, deps);
+  const todo = plan.map((chunk, k) => ({ chunk, k })).filter(({ k }) => !done.has(k));
+  let applied = run.commitChunks === null ? 0 : run.progressProcessed;
+  let next = 0;
+  let failure: unknown = null;
+  let settled = false;
+  const lane = async () => {
+    while (failure === null && !settled && next < todo.length) {
+      if (ctx.signal.aborted) throw new JobInterruptedError(String(ctx.signal.reason ?? 'interrupted'));
+      const { chunk, k } = todo[next++]!;
+      const processed = await applyOne(deps, run, chunks, chunk, k, total).catch((err: unknown) => {
+        if (!(err instanceof NotRunning)) failure ??= err;
+        return null;
       });
+      if (processed === null) {
+        if (failure === null) settled = true; // settled by another delivery: finish() says so
+        return;
+      }
+      applied = Math.max(applied, processed);
+      await ctx.progress(applied, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, chunks.lanes(deps)) }, lane));
+  if (failure !== null) {
+    const err = failure;
+    if (!(err instanceof Error) || err instanceof JobCancelledError || isBadInput(err)) throw err;
+    // The chunks that committed stay applied: say so, in what a final failure shows.
+    throw new Error(`stopped after applying ${applied} of ${total} rows, which stay applied: ${err.message}`, {
+      cause: err,
     });
-    if (processed === null) break;
-    applied = processed;
-    await ctx.progress(processed, total);
   }
   timer.done('commit');
 }
 
-/** One chunk in its own transaction, with the job_run locked; how many rows are applied after it (null: done). */
-function applyNext(deps: JobDeps, run: JobRun, chunks: ChunkedCommit, total: number): Promise<number | null> {
+/**
+ * One chunk, in its own transaction, recorded at its end (the job_run row is locked only from there to the
+ * commit, so lanes wait on each other only briefly). How many rows are applied with it; null when the job is no
+ * longer running.
+ */
+function applyOne(
+  deps: JobDeps,
+  run: JobRun,
+  chunks: ChunkedCommit,
+  chunk: CommitChunk,
+  k: number,
+  total: number,
+): Promise<number | null> {
   return withTransaction(deps.ds, async (m) => {
-    const [row] = await sqlRows<{ state: string; cancel: Date | null; mark: string | null; processed: string }>(
+    const [before] = await sqlRows<{ state: string; cancel: Date | null; chunks: number[] | null }>(
       m,
-      `SELECT state, cancel_requested_at AS cancel, commit_mark AS mark, progress_processed AS processed
-         FROM job_runs WHERE id = $1 FOR UPDATE`,
+      'SELECT state, cancel_requested_at AS cancel, commit_chunks AS chunks FROM job_runs WHERE id = $1',
       [run.id],
     );
-    if (row?.state !== 'running') return null; // settled by another delivery: finish() says so
-    const mark = row.mark === null ? null : Number(row.mark);
-    if (row.cancel && mark === null) throw new JobCancelledError('cancelled by request');
-    const step = await chunks.next(m, run, mark, deps);
-    if (!step) return null;
-    const done = (mark === null ? 0 : Number(row.processed)) + step.applied;
-    await m.query('UPDATE job_runs SET commit_mark = $2, progress_processed = $3, progress_total = $4 WHERE id = $1', [
-      run.id,
-      step.mark,
-      done,
-      total,
-    ]);
-    return done;
+    if (before?.state !== 'running') throw new NotRunning();
+    if (before.cancel && before.chunks === null) throw new JobCancelledError('cancelled by request');
+    await chunks.apply(m, run, chunk);
+    // Recorded only while the job still runs and, before its first chunk, is not cancelled (a cancel that
+    // commits first wins; one that comes after finds a chunk recorded and is refused).
+    const [after] = await sqlRows<{ processed: string }>(
+      m,
+      `UPDATE job_runs SET
+         progress_processed = CASE WHEN commit_chunks IS NULL THEN 0 ELSE progress_processed END
+           + CASE WHEN $2 = ANY (coalesce(commit_chunks, '{}')) THEN 0 ELSE $3 END,
+         commit_chunks = CASE WHEN $2 = ANY (coalesce(commit_chunks, '{}')) THEN commit_chunks
+           ELSE array_append(coalesce(commit_chunks, '{}'), $2) END,
+         progress_total = $4
+       WHERE id = $1 AND state = 'running' AND (commit_chunks IS NOT NULL OR cancel_requested_at IS NULL)
+       RETURNING progress_processed AS processed`,
+      [run.id, k, chunk.rows, total],
+    );
+    if (after) return Number(after.processed);
+    const [now] = await sqlRows<{ state: string }>(m, 'SELECT state FROM job_runs WHERE id = $1', [run.id]);
+    if (now?.state === 'running') throw new JobCancelledError('cancelled by request');
+    throw new NotRunning();
   });
 }
+
+/** The job was settled meanwhile (by another delivery): the chunk rolls back and the lanes stop. */
+class NotRunning extends Error {}

@@ -98,21 +98,29 @@ export interface TwoPhase {
   chunks?: ChunkedCommit;
 }
 
+/** One chunk of a chunked commit: the rows after `after` up to `upto` in the kind's own order (lines, say). */
+export interface CommitChunk {
+  after: number;
+  upto: number;
+  /** How many rows it applies (for progress). */
+  rows: number;
+}
+
 /**
- * The chunks of a commit. The worker runs each in its own transaction with the job_run row locked and records
- * the returned mark (`job_runs.commit_mark`) and progress in that same transaction, so a retry after a crash
- * resumes after the last chunk that committed. Once a chunk has committed the job can no longer be cancelled.
+ * The chunks of a commit. The worker applies up to `lanes` chunks at once, each in its own transaction on its
+ * own connection, and records it in `job_runs.commit_chunks` (and the progress) in that same transaction, so a
+ * retry after a crash applies only the chunks not yet recorded. Chunks must not depend on each other. Once a
+ * chunk has committed the job can no longer be cancelled.
  */
 export interface ChunkedCommit {
   /** How many rows the whole commit applies (the total its progress counts towards). */
   total(run: JobRun): number;
-  /** Applies the chunk after `mark` (null before the first); null when nothing is left. */
-  next(
-    m: EntityManager,
-    run: JobRun,
-    mark: number | null,
-    deps: Pick<JobDeps, 'config'>,
-  ): Promise<{ mark: number; applied: number } | null>;
+  /** The chunks, in order; the same list every time it is asked for the same job. */
+  plan(run: JobRun, deps: Pick<JobDeps, 'ds' | 'config'>): Promise<CommitChunk[]>;
+  /** Applies one chunk in `m`. */
+  apply(m: EntityManager, run: JobRun, chunk: CommitChunk): Promise<void>;
+  /** How many chunks may apply at once. */
+  lanes(deps: Pick<JobDeps, 'config'>): number;
 }
 
 export interface ProcessorDefinition<K extends JobKind = JobKind> {

@@ -149,7 +149,7 @@ export type CancelOutcome = 'cancelled' | 'cancel_requested' | 'already_finished
 /**
  * Cancels a job. A queued job (or one awaiting commit) is cancelled at once and leaves the queue; a running one
  * is asked to stop and does so at its next checkpoint, changing nothing visible. A job whose commit has applied
- * a chunk (`commit_mark`) is past the point of no return: it is left to finish.
+ * a chunk (`commit_chunks`) is past the point of no return: it is left to finish.
  */
 export async function cancelJob(p: JobPlatform, run: JobRun): Promise<CancelOutcome> {
   const rows = await sqlRows<{ state: JobState }>(
@@ -158,17 +158,17 @@ export async function cancelJob(p: JobPlatform, run: JobRun): Promise<CancelOutc
        cancel_requested_at = coalesce(cancel_requested_at, now()),
        state = CASE WHEN state IN ('queued', 'awaiting_commit') THEN 'cancelled' ELSE state END,
        finished_at = CASE WHEN state IN ('queued', 'awaiting_commit') THEN now() ELSE finished_at END
-     WHERE id = $1 AND account_id = $2 AND state NOT IN ('succeeded', 'failed', 'cancelled') AND commit_mark IS NULL
+     WHERE id = $1 AND account_id = $2 AND state NOT IN ('succeeded', 'failed', 'cancelled') AND commit_chunks IS NULL
      RETURNING state`,
     [run.id, run.accountId],
   );
   if (rows.length === 0) {
-    const [now] = await sqlRows<{ mark: string | null; state: JobState }>(
+    const [now] = await sqlRows<{ chunks: number[] | null; state: JobState }>(
       p.ds,
-      'SELECT commit_mark AS mark, state FROM job_runs WHERE id = $1',
+      'SELECT commit_chunks AS chunks, state FROM job_runs WHERE id = $1',
       [run.id],
     );
-    return now?.mark !== null && now?.mark !== undefined && !FINISHED.includes(now.state)
+    return now?.chunks !== null && now?.chunks !== undefined && !FINISHED.includes(now.state)
       ? 'committing'
       : 'already_finished';
   }

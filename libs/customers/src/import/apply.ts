@@ -1,6 +1,6 @@
 import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
-import type { JobContext, TwoPhase } from '@customer-hub/queue';
+import type { CommitChunk, JobContext, TwoPhase } from '@customer-hub/queue';
 import { isUniqueViolation } from '../profile/customers.service';
 import type { Layout } from './layout';
 import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins, touchedColumns } from './resolve-sql';
@@ -72,19 +72,10 @@ export async function applyCustomerChunk(
   accountId: string,
   jobRunId: string,
   mode: ImportMode,
-  after: number,
-  chunkRows: number,
-): Promise<{ mark: number; applied: number } | null> {
+  { after, upto }: CommitChunk,
+): Promise<void> {
   const stage = customerStagingOf(jobRunId);
   const lines = changingLinesOf(stage);
-  const [chunk] = await sqlRows<{ upto: number | null; n: number }>(
-    m,
-    `SELECT max(line) AS upto, count(*)::int AS n
-     FROM (SELECT line FROM ${lines} WHERE line > $1 ORDER BY line LIMIT $2) c`,
-    [after, chunkRows],
-  );
-  if (!chunk?.n) return null;
-  const upto = chunk.upto!;
   // Both tables are read by line range: the chunk's lines through their key, its staged rows through the BRIN.
   const range = `u.line > $2 AND u.line <= $3 AND s.line > $2 AND s.line <= $3`;
   const args = [accountId, after, upto];
@@ -95,7 +86,7 @@ export async function applyCustomerChunk(
        WHERE ${range} AND c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
       args,
     );
-    return { mark: upto, applied: chunk.n };
+    return;
   }
   if (after === 0) {
     await m.query(
@@ -136,7 +127,27 @@ export async function applyCustomerChunk(
     await insertNew('ON CONFLICT (account_id, customer_number) DO NOTHING');
   }
   await m.query('RELEASE SAVEPOINT new_customers');
-  return { mark: upto, applied: chunk.n };
+}
+
+/** An import's chunks: `chunkRows` changing lines each, in line order (the same list on every call). */
+export async function planCustomerChunks(
+  db: DataSource | EntityManager,
+  jobRunId: string,
+  chunkRows: number,
+): Promise<CommitChunk[]> {
+  const rows = await sqlRows<{ upto: number; n: number }>(
+    db,
+    `SELECT max(line) AS upto, count(*)::int AS n
+     FROM (SELECT line, (row_number() OVER (ORDER BY line) - 1) / $1 AS k FROM ${changingLinesOf(customerStagingOf(jobRunId))}) x
+     GROUP BY k ORDER BY k`,
+    [chunkRows],
+  );
+  let after = 0;
+  return rows.map(({ upto, n }) => {
+    const chunk = { after, upto, rows: n };
+    after = upto;
+    return chunk;
+  });
 }
 
 /**
@@ -147,15 +158,10 @@ export async function applyCustomerChunk(
 export const customerImportTwoPhase: TwoPhase = {
   chunks: {
     total: (run) => (run.counts.created ?? 0) + (run.counts.updated ?? 0) + (run.counts.deleted ?? 0),
-    next: (m, run, mark, { config }) =>
-      applyCustomerChunk(
-        m,
-        run.accountId,
-        run.id,
-        (run.params as unknown as CustomerImportParams).mode,
-        mark ?? 0,
-        config.customers.importChunkRows,
-      ),
+    plan: (run, { ds, config }) => planCustomerChunks(ds, run.id, config.customers.importChunkRows),
+    apply: (m, run, chunk) =>
+      applyCustomerChunk(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode, chunk),
+    lanes: ({ config }) => config.customers.importApplyLanes,
   },
   commit: (m, run) => dropCustomerStaging(m, run.id),
   tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),

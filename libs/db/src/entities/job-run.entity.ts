@@ -24,8 +24,8 @@ export interface JobRun {
   /** Set when a job that stopped in awaiting_commit was asked to apply: the worker then commits it. */
   commitRequestedAt: Date | null;
   commitRequestedBy: string | null;
-  /** How far a commit applied in chunks got (see TwoPhase.chunks); NULL until its first chunk commits. */
-  commitMark: number | null;
+  /** The chunks of a chunked commit applied so far (see TwoPhase.chunks); NULL until the first commits. */
+  commitChunks: number[] | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -53,7 +53,7 @@ export const JobRunEntity = new EntitySchema<JobRun>({
     cancelRequestedAt: { name: 'cancel_requested_at', type: 'timestamptz', nullable: true },
     commitRequestedAt: { name: 'commit_requested_at', type: 'timestamptz', nullable: true },
     commitRequestedBy: { name: 'commit_requested_by', type: 'uuid', nullable: true },
-    commitMark: { name: 'commit_mark', type: 'bigint', nullable: true, transformer: bigintAsNumber },
+    commitChunks: { name: 'commit_chunks', type: 'int', array: true, nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
     startedAt: { name: 'started_at', type: 'timestamptz', nullable: true },
     finishedAt: { name: 'finished_at', type: 'timestamptz', nullable: true },
