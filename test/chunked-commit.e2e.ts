@@ -1,6 +1,12 @@
 import type { JobKind } from '@customer-hub/contracts';
 import { type JobRun, JobRunEntity, sqlRows } from '@customer-hub/db';
-import { applyChunks, type ChunkedCommit, JobCancelledError, type JobContext } from '@customer-hub/queue';
+import {
+  applyChunks,
+  type ChunkedCommit,
+  JobCancelledError,
+  type JobContext,
+  JobInterruptedError,
+} from '@customer-hub/queue';
 import { createTestAccount, createTestEnv, type TestAccount, type TestEnv } from '@customer-hub/testing';
 
 /**
@@ -45,13 +51,8 @@ async function runningJob(): Promise<JobRun> {
 }
 const load = (id: string) => env.ds.getRepository(JobRunEntity).findOneByOrFail({ id });
 
-const ctx = (run: JobRun) =>
-  ({
-    run,
-    logger: env.logger,
-    signal: new AbortController().signal,
-    progress: async () => {},
-  }) as unknown as JobContext<JobKind>;
+const ctx = (run: JobRun, signal = new AbortController().signal) =>
+  ({ run, logger: env.logger, signal, progress: async () => {} }) as unknown as JobContext<JobKind>;
 
 const applied = async () =>
   (await sqlRows<{ chunk: number }>(env.ds, 'SELECT chunk FROM applied_chunks ORDER BY chunk')).map((r) => r.chunk);
@@ -96,4 +97,20 @@ it('honours a cancel before the first chunk only', async () => {
   const stored = await load(after.id);
   await applyChunks(env, stored, fiveChunks(), ctx(stored));
   expect(await applied()).toEqual([1, 2, 3, 4, 5]);
+});
+
+it('at shutdown lets each lane finish its chunk, records them, and hands the job back unwrapped', async () => {
+  const run = await runningJob();
+  const shutdown = new AbortController();
+  const chunks = fiveChunks();
+  const apply = chunks.apply;
+  chunks.apply = async (m, r, chunk) => {
+    if (chunk.upto === 2) shutdown.abort('worker shutdown deadline passed');
+    await apply(m, r, chunk);
+  };
+  await expect(applyChunks(env, run, chunks, ctx(run, shutdown.signal))).rejects.toBeInstanceOf(JobInterruptedError);
+  const stored = await load(run.id);
+  // The two lanes' chunks (1 and 2) are whole and recorded; nothing was started after the abort.
+  expect(await applied()).toEqual([1, 2]);
+  expect([...stored.commitChunks!].sort()).toEqual([0, 1]);
 });

@@ -33,7 +33,11 @@ export async function applyChunks(
   let settled = false;
   const lane = async () => {
     while (failure === null && !settled && next < todo.length) {
-      if (ctx.signal.aborted) throw new JobInterruptedError(String(ctx.signal.reason ?? 'interrupted'));
+      if (ctx.signal.aborted) {
+        // Each lane finishes the chunk it has before the job goes back to the queue.
+        failure ??= new JobInterruptedError(String(ctx.signal.reason ?? 'interrupted'));
+        return;
+      }
       const { chunk, k } = todo[next++]!;
       const processed = await applyOne(deps, run, chunks, chunk, k, total).catch((err: unknown) => {
         if (!(err instanceof NotRunning)) failure ??= err;
@@ -50,7 +54,8 @@ export async function applyChunks(
   await Promise.all(Array.from({ length: Math.max(1, chunks.lanes(deps)) }, lane));
   if (failure !== null) {
     const err = failure;
-    if (!(err instanceof Error) || err instanceof JobCancelledError || isBadInput(err)) throw err;
+    const passOn = [JobCancelledError, JobInterruptedError].some((kind) => err instanceof kind);
+    if (!(err instanceof Error) || passOn || isBadInput(err)) throw err;
     // The chunks that committed stay applied: say so, in what a final failure shows.
     throw new Error(`stopped after applying ${applied} of ${total} rows, which stay applied: ${err.message}`, {
       cause: err,
