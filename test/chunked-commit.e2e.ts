@@ -28,7 +28,7 @@ function fiveChunks(failAt?: number): ChunkedCommit {
   let failed = false;
   return {
     total: () => 50,
-    plan: async () => [1, 2, 3, 4, 5].map((k) => ({ after: k - 1, upto: k, rows: 10 })),
+    prepare: async () => [1, 2, 3, 4, 5].map((k) => ({ after: k - 1, upto: k, rows: 10 })),
     async apply(m, _run, { upto: chunk }) {
       await m.query('INSERT INTO applied_chunks VALUES ($1)', [chunk]);
       if (chunk === failAt && !failed) {

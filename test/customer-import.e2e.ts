@@ -63,6 +63,9 @@ describe('customer import', () => {
       custom_fields: { route: 'R1' },
     });
     expect(await customer('C2')).toMatchObject({ billing_address: null, contacts: [], custom_fields: {} });
+    // The labels the file names join the account's list.
+    const labels = await h.ds.query('SELECT name FROM labels WHERE account_id = $1 ORDER BY name', [acme.account.id]);
+    expect(labels.map((l: { name: string }) => l.name)).toEqual(expect.arrayContaining(['north', 'vip']));
     const again = await importFile(FILE);
     expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect((await customer('C1')).updated_at).toEqual(c1.updated_at);

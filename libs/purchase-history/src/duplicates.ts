@@ -10,22 +10,9 @@ export function fnv1aBytes(b: Uint8Array, from = 0, to = b.length): number {
 }
 
 /**
- * FNV-1a over a string's UTF-8 bytes, 32 bits: the same number {@link fnv1aBytes} gives for the bytes of the
- * file, so values read as bytes and values read as text meet in the same trackers.
- */
-export function fnv1a(s: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return fnv1aBytes(Buffer.from(s));
-    h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return h >>> 0;
-}
-
-/**
- * The hash of a value (FNV-1a over its UTF-8 bytes, as the byte scan computes it), or -1 when it holds a
- * control character: one pass over the characters does both, since every loaded value needs both.
+ * The hash of a value (FNV-1a over its UTF-8 bytes, as {@link fnv1aBytes} and the byte scan compute it, so values
+ * read as bytes and values read as text meet in the same trackers), or -1 when it holds a control character: one
+ * pass over the characters does both, since every loaded value needs both.
  */
 export function hashUnlessControl(v: string): number {
   let h = FNV_OFFSET;

@@ -10,8 +10,9 @@ import { currentVersionId, dropVersion, pruneVersions, publishVersion } from './
 
 /**
  * The purchase-history upload: validates and loads the file into a new version (its own partition, in chunks
- * indexed while the next one loads, attached when complete), then — in the transaction that settles the job — makes it the published version. A failed,
- * cancelled or killed run publishes nothing; a retry starts the version over.
+ * indexed while the next one loads, attached when complete), then — in the transaction that settles the job —
+ * makes it the published version. A failed, cancelled or killed run publishes nothing; a retry starts the
+ * version over.
  */
 export async function loadPurchaseHistory(ctx: JobContext<'purchase-history'>): Promise<JobOutcome> {
   const { ds, run, params } = ctx;

@@ -25,7 +25,7 @@ export async function applyChunks(
   const timer = phaseTimer(ctx.logger, run.kind);
   const total = chunks.total(run);
   const done = new Set(run.commitChunks ?? []);
-  const plan = await chunks.plan(run, deps);
+  const plan = await chunks.prepare(run, deps);
   const todo = plan.map((chunk, k) => ({ chunk, k })).filter(({ k }) => !done.has(k));
   let applied = run.commitChunks === null ? 0 : run.progressProcessed;
   let next = 0;

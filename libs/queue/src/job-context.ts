@@ -115,8 +115,11 @@ export interface CommitChunk {
 export interface ChunkedCommit {
   /** How many rows the whole commit applies (the total its progress counts towards). */
   total(run: JobRun): number;
-  /** The chunks, in order; the same list every time it is asked for the same job. */
-  plan(run: JobRun, deps: Pick<JobDeps, 'ds' | 'config'>): Promise<CommitChunk[]>;
+  /**
+   * Runs before the chunks on every attempt (so it must be safe to repeat), and returns them in order: the same
+   * list every time for the same job.
+   */
+  prepare(run: JobRun, deps: Pick<JobDeps, 'ds' | 'config'>): Promise<CommitChunk[]>;
   /** Applies one chunk in `m`. */
   apply(m: EntityManager, run: JobRun, chunk: CommitChunk): Promise<void>;
   /** How many chunks may apply at once. */

@@ -168,9 +168,7 @@ export async function cancelJob(p: JobPlatform, run: JobRun): Promise<CancelOutc
       'SELECT commit_chunks AS chunks, state FROM job_runs WHERE id = $1',
       [run.id],
     );
-    return now?.chunks !== null && now?.chunks !== undefined && !FINISHED.includes(now.state)
-      ? 'committing'
-      : 'already_finished';
+    return now && now.chunks !== null && !FINISHED.includes(now.state) ? 'committing' : 'already_finished';
   }
   if (rows[0]!.state === 'cancelled') {
     // Best effort: a job still waiting in Redis is removed; if a worker holds it, the worker sees the state.

@@ -1,6 +1,7 @@
 import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
-import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
+import { type DataSource, type EntityManager, type JobRun, sqlRows } from '@customer-hub/db';
 import type { CommitChunk, JobContext, TwoPhase } from '@customer-hub/queue';
+import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
 import type { Layout } from './layout';
 import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins, touchedColumns } from './resolve-sql';
@@ -26,8 +27,8 @@ export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: s
       ? 'c.id IS NOT NULL AND c.deleted_at IS NULL'
       : `c.id IS NULL OR ${changesSql(touchedColumns(layout))}`;
   await ctx.ds.query(`DROP TABLE IF EXISTS ${lines}`);
-  // A utility statement takes no bind parameters: the account id (a uuid from the job) goes in as a literal.
-  const account = `'${uuidOnly(run.accountId)}'::uuid`;
+  // A utility statement takes no bind parameters: the account id goes in as a literal.
+  const account = `${literal(run.accountId)}::uuid`;
   await ctx.ds.query(
     `CREATE UNLOGGED TABLE ${lines} AS
      SELECT s.line, c.id IS NULL AS created FROM ${resolveJoins(stage).replaceAll('$1', account)} WHERE ${changing}`,
@@ -49,11 +50,6 @@ export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: s
     : { created, updated: changed, deleted: 0, unchanged };
 }
 
-const uuidOnly = (id: string) => {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
-  return id;
-};
-
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
   const stage = customerStagingOf(jobRunId);
@@ -61,10 +57,9 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
 }
 
 /**
- * Applies the next chunk of a checked import: up to `chunkRows` of the changing lines after line `after`, in
- * the caller's transaction. Returns the last line it covered and how many lines that was; null when none is
- * left. Each change is still made against the customer as it is now: a line whose customer already matches is
- * left alone (updated_at and all), a new customer whose number was taken meanwhile is left to its owner, and a
+ * Applies one chunk of a checked import (its changing lines in `(after, upto]`) in the caller's transaction.
+ * Each change is still made against the customer as it is now: a line whose customer already matches is left
+ * alone (updated_at and all), a new customer whose number was taken meanwhile is left to its owner, and a
  * repeated chunk changes nothing, so a retry after a crash ends as an uninterrupted run would.
  */
 export async function applyCustomerChunk(
@@ -87,14 +82,6 @@ export async function applyCustomerChunk(
       args,
     );
     return;
-  }
-  if (after === 0) {
-    await m.query(
-      `INSERT INTO labels (account_id, name)
-       SELECT DISTINCT $1::uuid, unnest(string_to_array(labels, chr(31))) FROM ${stage} WHERE labels <> ''
-       ON CONFLICT DO NOTHING`,
-      [accountId],
-    );
   }
   const cols = resolvedColumns.join(', ');
   const exprs = RESOLVED.map(([, e]) => e).join(', ');
@@ -129,16 +116,31 @@ export async function applyCustomerChunk(
   await m.query('RELEASE SAVEPOINT new_customers');
 }
 
-/** An import's chunks: `chunkRows` changing lines each, in line order (the same list on every call). */
-export async function planCustomerChunks(
+/**
+ * Before the chunks (on every attempt; safe to repeat): adds the labels the file names to the account's list,
+ * so no chunk stores a label the list lacks. Returns the chunks, `chunkRows` changing lines each, in line order
+ * (the same list on every call).
+ */
+export async function prepareCustomerChunks(
   db: DataSource | EntityManager,
+  accountId: string,
   jobRunId: string,
+  mode: ImportMode,
   chunkRows: number,
 ): Promise<CommitChunk[]> {
+  const stage = customerStagingOf(jobRunId);
+  if (mode !== 'delete') {
+    await db.query(
+      `INSERT INTO labels (account_id, name)
+       SELECT DISTINCT $1::uuid, unnest(string_to_array(labels, chr(31))) FROM ${stage} WHERE labels <> ''
+       ON CONFLICT DO NOTHING`,
+      [accountId],
+    );
+  }
   const rows = await sqlRows<{ upto: number; n: number }>(
     db,
     `SELECT max(line) AS upto, count(*)::int AS n
-     FROM (SELECT line, (row_number() OVER (ORDER BY line) - 1) / $1 AS k FROM ${changingLinesOf(customerStagingOf(jobRunId))}) x
+     FROM (SELECT line, (row_number() OVER (ORDER BY line) - 1) / $1 AS k FROM ${changingLinesOf(stage)}) x
      GROUP BY k ORDER BY k`,
     [chunkRows],
   );
@@ -150,6 +152,8 @@ export async function planCustomerChunks(
   });
 }
 
+const modeOf = (run: JobRun) => (run.params as unknown as CustomerImportParams).mode;
+
 /**
  * How a checked customer import is applied, whether right after its checks or on commit after `validateOnly`:
  * in chunks of `CUSTOMER_IMPORT_CHUNK_ROWS` changing lines, each its own transaction; the final step drops the
@@ -158,9 +162,9 @@ export async function planCustomerChunks(
 export const customerImportTwoPhase: TwoPhase = {
   chunks: {
     total: (run) => (run.counts.created ?? 0) + (run.counts.updated ?? 0) + (run.counts.deleted ?? 0),
-    plan: (run, { ds, config }) => planCustomerChunks(ds, run.id, config.customers.importChunkRows),
-    apply: (m, run, chunk) =>
-      applyCustomerChunk(m, run.accountId, run.id, (run.params as unknown as CustomerImportParams).mode, chunk),
+    prepare: (run, { ds, config }) =>
+      prepareCustomerChunks(ds, run.accountId, run.id, modeOf(run), config.customers.importChunkRows),
+    apply: (m, run, chunk) => applyCustomerChunk(m, run.accountId, run.id, modeOf(run), chunk),
     lanes: ({ config }) => config.customers.importApplyLanes,
   },
   commit: (m, run) => dropCustomerStaging(m, run.id),
