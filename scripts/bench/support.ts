@@ -19,6 +19,20 @@ const WORKER_HEAP_FLAGS = WORKER_SCRIPT.match(/--max-(?:old|semi)-space-size=\d+
 export const peakRssMb = (pid: number) =>
   Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
+/** CPU seconds a process has used so far (user + system). */
+export function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** CPU seconds the whole machine has used so far (every core, every process). */
+export function machineCpuSeconds(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq] = ticks.map(Number) as number[];
+  return (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -38,7 +52,10 @@ export interface BenchWorld {
 
 function start(entry: string, env: Record<string, string>): Promise<ChildProcess> {
   const worker = entry.includes('worker');
-  const profile = process.env.BENCH_PROFILE && worker ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
+  const profile =
+    process.env.BENCH_PROFILE && (worker || process.env.BENCH_PROFILE === 'all')
+      ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']
+      : [];
   // The heap sizes `npm run start:worker` gives the worker (see README: worker memory).
   const heap = worker ? WORKER_HEAP_FLAGS : [];
   const child = spawn(process.execPath, [...heap, ...profile, '--import', 'tsx', entry], {
