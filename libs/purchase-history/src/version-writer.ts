@@ -37,7 +37,9 @@ export class VersionWriter {
     await client.query(
       `CREATE TABLE ${part} (LIKE purchase_history_rows INCLUDING DEFAULTS) PARTITION BY LIST (chunk)`,
     );
-    await indexer.query(`SET maintenance_work_mem = '256MB'`);
+    // Statistics from a sample of 3,000 rows a chunk, not 30,000: lookups by customer go to the index either
+    // way, and the larger sample read nearly every page of a chunk (a second of CPU over 10M rows).
+    await indexer.query(`SET maintenance_work_mem = '256MB'; SET default_statistics_target = 10`);
     const d = options.delimiter === '\t' ? "E'\\t'" : `'${options.delimiter}'`;
     const copyOptions = `(FORMAT csv, DELIMITER ${d})`;
     const writer = new VersionWriter(
@@ -50,6 +52,11 @@ export class VersionWriter {
     );
     await writer.next(0);
     return writer;
+  }
+
+  /** The chunk that rows written now go to. */
+  get currentChunk(): number {
+    return this.chunk;
   }
 
   /** Writes CSV lines (in the upload's delimiter), waiting while COPY is busy. */
@@ -85,7 +92,7 @@ export class VersionWriter {
   /** Waits until every chunk is indexed. */
   async indexed(): Promise<void> {
     await this.indexing;
-    await this.indexer.query('RESET maintenance_work_mem');
+    await this.resetIndexer();
     if (this.indexError) throw this.indexError;
   }
 
@@ -95,7 +102,11 @@ export class VersionWriter {
     await this.copy.done.catch(() => {});
     await this.client.query('ROLLBACK').catch(() => {});
     await this.indexing;
-    await this.indexer.query('RESET maintenance_work_mem').catch(() => {});
+    await this.resetIndexer().catch(() => {});
+  }
+
+  private async resetIndexer(): Promise<void> {
+    await this.indexer.query('RESET maintenance_work_mem; RESET default_statistics_target');
   }
 
   private async next(loaded: number): Promise<void> {
