@@ -104,8 +104,18 @@ it('at shutdown lets each lane finish its chunk, records them, and hands the job
   const shutdown = new AbortController();
   const chunks = fiveChunks();
   const apply = chunks.apply;
+  // The shutdown comes once both lanes hold a chunk (1 and 2), and neither finishes before it.
+  let holding = 0;
+  let bothHold = () => {};
+  const held = new Promise<void>((resolve) => {
+    bothHold = resolve;
+  });
   chunks.apply = async (m, r, chunk) => {
-    if (chunk.upto === 2) shutdown.abort('worker shutdown deadline passed');
+    if (++holding === 2) {
+      shutdown.abort('worker shutdown deadline passed');
+      bothHold();
+    }
+    await held;
     await apply(m, r, chunk);
   };
   await expect(applyChunks(env, run, chunks, ctx(run, shutdown.signal))).rejects.toBeInstanceOf(JobInterruptedError);
