@@ -12,7 +12,7 @@ export async function* readRecordBatches(ctx: JobContext<'customer-import'>): As
     return;
   }
   let batch: CsvItem[] = [];
-  for await (const item of readXlsxRecords(await files.read(params.inputFile), params.sheet)) {
+  for await (const item of readXlsxRecords(() => files.read(params.inputFile), params.sheet)) {
     batch.push(item);
     if (batch.length === XLSX_BATCH) {
       yield batch;

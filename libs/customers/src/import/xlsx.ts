@@ -1,18 +1,20 @@
 import { type Readable, Transform } from 'node:stream';
 import type { CsvItem } from '@customer-hub/csv';
 import ExcelJS from 'exceljs';
+import unzipper from 'unzipper';
+import { SharedStrings } from './shared-strings';
 
 /**
  * Limits on what an XLSX may unpack to: its rows are read one at a time, but a small zip can inflate to a
- * lot (the shared-strings part is held in memory while a sheet is read).
+ * lot, and the shared strings are held while a sheet is read.
  */
 export const XLSX_LIMITS = {
   maxRows: 5_000_000,
   maxColumns: 500,
-  /** Decompressed bytes of the shared strings and sheets together. */
+  /** Decompressed bytes of all the workbook's parts (the first pass reads them all). */
   maxUnpackedBytes: 4 * 1024 ** 3,
-  /** Decompressed bytes of the shared strings alone (they are cached). */
-  maxSharedStringsBytes: 64 * 1024 ** 2,
+  /** Bytes the shared strings take held (their UTF-8 text and 4 bytes each). */
+  maxSharedStringsBytes: 160 * 1024 ** 2,
 };
 
 export class XlsxError extends Error {
@@ -21,38 +23,49 @@ export class XlsxError extends Error {
   readonly badInput = true;
 }
 
-type Chunks = AsyncIterable<Buffer | string>;
-
-/**
- * exceljs's streaming reader with the decompressed size counted as it is parsed: the shared strings and every
- * sheet part pass through a counter that fails the read past the limits (a zip bomb stops early, whatever
- * sizes its headers claim).
- */
-interface ReaderInternals extends ExcelJS.stream.xlsx.WorkbookReader {
-  _parseSharedStrings(entry: Readable): AsyncGenerator;
-  _parseWorksheet(iterator: Chunks, sheetNo: string): Generator;
+/** The parts of exceljs's streaming reader (4.x) this module drives, one zip entry at a time. */
+interface SheetReader extends AsyncIterable<ExcelJS.Row> {
+  name: string;
+}
+interface ReaderInternals {
+  model?: { sheets?: { name: string; rId: string }[] };
+  workbookRels?: { Id: string; Target: string }[];
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  /** With `sharedStrings: 'emit'`, each string as it is read. */
+  _parseSharedStrings(entry: Readable): AsyncGenerator<{ text: SharedText }>;
+  sharedStrings?: readonly string[];
+  _parseWorksheet(chunks: AsyncIterable<Buffer>, sheetNo: string): Generator<{ value: SheetReader }>;
 }
 const Reader = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (
-  input: Readable,
+  input: null,
   options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
 ) => ReaderInternals;
 
-class CappedWorkbookReader extends Reader {
-  private unpacked = 0;
+type SharedText = string | null | { richText: { text: string | null }[] };
+const plain = (t: SharedText): string =>
+  t === null ? '' : typeof t === 'string' ? t : t.richText.map((r) => r.text ?? '').join('');
 
-  private count(chunk: Buffer | string, limit: number, what: string) {
-    this.unpacked += chunk.length;
-    if (this.unpacked > limit) throw new XlsxError(`The workbook unpacks to more than ${limit} bytes of ${what}.`);
+/** Opens the stored upload from its start: a workbook is read in two passes. */
+export type OpenUpload = () => Promise<Readable>;
+
+/** Counts decompressed bytes against a limit: a zip bomb stops early, whatever sizes its headers claim. */
+class Unpacked {
+  private bytes = 0;
+  constructor(private readonly limit: number) {}
+
+  add(n: number, what: string) {
+    this.bytes += n;
+    if (this.bytes > this.limit) throw new XlsxError(`The workbook unpacks to more than ${this.limit} bytes${what}.`);
   }
 
-  // exceljs internals (4.x): shared strings arrive as the zip entry stream, sheets as an iterable of chunks.
-  override _parseSharedStrings(entry: Readable) {
-    const start = this.unpacked;
+  /** The entry as a stream whose every chunk is counted first. */
+  stream(entry: Readable): Readable {
     const counted = entry.pipe(
       new Transform({
         transform: (chunk: Buffer, _e, done) => {
           try {
-            this.count(chunk, start + XLSX_LIMITS.maxSharedStringsBytes, 'shared strings');
+            this.add(chunk.length, '');
             done(null, chunk);
           } catch (err) {
             done(err as Error);
@@ -61,19 +74,77 @@ class CappedWorkbookReader extends Reader {
       }),
     );
     entry.on('error', (err) => counted.destroy(err));
-    return super._parseSharedStrings(counted);
+    return counted;
   }
 
-  override _parseWorksheet(iterator: Chunks, sheetNo: string) {
-    const self = this;
-    async function* counted() {
-      for await (const chunk of iterator) {
-        self.count(chunk, XLSX_LIMITS.maxUnpackedBytes, 'sheet data');
-        yield chunk;
-      }
+  async *chunks(entry: Readable, what: string): AsyncGenerator<Buffer> {
+    for await (const chunk of entry as AsyncIterable<Buffer>) {
+      this.add(chunk.length, what);
+      yield chunk;
     }
-    return super._parseWorksheet(counted(), sheetNo);
   }
+}
+
+const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+const SHEET_DATA = ' of sheet data';
+
+async function* zipEntries(open: OpenUpload): AsyncGenerator<unzipper.Entry> {
+  const source = await open();
+  const zip = source.pipe(unzipper.Parse({ forceStream: true }));
+  source.on('error', (err) => zip.destroy(err));
+  try {
+    yield* zip as AsyncIterable<unzipper.Entry>;
+  } finally {
+    source.destroy();
+    zip.destroy();
+  }
+}
+
+/**
+ * First pass: the workbook's sheet list, its relationships and its shared strings, which a sheet's cells point
+ * into (Excel writes them after the sheets, so they cannot be had in the same pass without copying the sheets
+ * aside). Every other part is read past, counted.
+ */
+async function readIndex(book: ReaderInternals, open: OpenUpload): Promise<SharedStrings> {
+  const limit = XLSX_LIMITS.maxSharedStringsBytes;
+  const strings = new SharedStrings(
+    limit,
+    () => new XlsxError(`The workbook's shared strings take more than ${limit} bytes to hold.`),
+  );
+  const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
+  let parts = 0;
+  for await (const entry of zipEntries(open)) {
+    if (entry.path === 'xl/_rels/workbook.xml.rels') await book._parseRels(unpacked.stream(entry));
+    else if (entry.path === 'xl/workbook.xml') await book._parseWorkbook(unpacked.stream(entry));
+    else if (entry.path === 'xl/sharedStrings.xml') {
+      for await (const { text } of book._parseSharedStrings(unpacked.stream(entry))) strings.push(plain(text));
+    } else {
+      for await (const _ of unpacked.chunks(entry, SHEET.test(entry.path) ? SHEET_DATA : '')) {
+        // read past
+      }
+      continue;
+    }
+    if (++parts === 3) break;
+  }
+  return strings;
+}
+
+/** The zip path and number of the sheet to read: the first in the workbook's order, or the one named. */
+function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: string; no: string } {
+  const sheets = book.model?.sheets ?? [];
+  const chosen = sheet === undefined ? sheets[0] : sheets.find((s) => s.name === sheet);
+  if (!chosen) {
+    throw new XlsxError(
+      sheet === undefined
+        ? 'The workbook has no sheet.'
+        : `The workbook has no sheet named "${sheet}"; it has ${sheets.map((s) => `"${s.name}"`).join(', ')}.`,
+    );
+  }
+  const target = book.workbookRels?.find((rel) => rel.Id === chosen.rId)?.Target ?? '';
+  const path = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
+  const no = SHEET.exec(path)?.[1];
+  if (no === undefined) throw new XlsxError(`The workbook's sheet "${chosen.name}" has no readable part.`);
+  return { path, no };
 }
 
 /** A cell as the text a CSV would hold: dates as ISO dates, rich text and formulas as their text or result. */
@@ -91,31 +162,30 @@ function cellText(v: ExcelJS.CellValue): string {
 
 /**
  * Streams the rows of one sheet (the first, or the one named) as records numbered by their row in the sheet.
- * Rows and cells are read one at a time; the sheet's shared strings are held while it is read.
+ * Rows and cells are read one at a time; the workbook's shared strings are held while the sheet is read.
+ * Nothing is written to disk.
  */
-export async function* readXlsxRecords(source: Readable, sheet?: string): AsyncGenerator<CsvItem> {
-  const reader = new CappedWorkbookReader(source, {
-    sharedStrings: 'cache',
+export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncGenerator<CsvItem> {
+  const book = new Reader(null, {
+    sharedStrings: 'emit',
     hyperlinks: 'ignore',
     styles: 'ignore',
     worksheets: 'emit',
     entries: 'ignore',
   });
-  let found = false;
-  const names: string[] = [];
   try {
-    for await (const worksheet of reader) {
-      const name = (worksheet as unknown as { name: string }).name;
-      names.push(name);
-      if (found || (sheet !== undefined && name !== sheet)) {
-        // Other sheets are read past, not kept.
-        for await (const _row of worksheet) {
-          // draining
-        }
+    book.sharedStrings = (await readIndex(book, open)).asArray();
+    const { path, no } = chooseSheet(book, sheet);
+    const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
+    for await (const entry of zipEntries(open)) {
+      if (entry.path !== path) {
+        entry.autodrain();
         continue;
       }
-      found = true;
-      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
+      const { value: worksheet } = book._parseWorksheet(unpacked.chunks(entry, SHEET_DATA), no).next().value as {
+        value: SheetReader;
+      };
+      for await (const row of worksheet) {
         if (row.number > XLSX_LIMITS.maxRows)
           throw new XlsxError(`The sheet has more than ${XLSX_LIMITS.maxRows} rows.`);
         const values = row.values as ExcelJS.CellValue[];
@@ -127,18 +197,11 @@ export async function* readXlsxRecords(source: Readable, sheet?: string): AsyncG
         if (fields.every((f) => f === '')) continue;
         yield { line: row.number, fields };
       }
+      return;
     }
+    throw new XlsxError(`The workbook's sheet part ${path} is missing.`);
   } catch (err) {
     if (err instanceof XlsxError) throw err;
     throw new XlsxError(`The upload can't be read as an XLSX workbook: ${(err as Error).message}.`);
-  } finally {
-    source.destroy();
-  }
-  if (!found) {
-    throw new XlsxError(
-      sheet === undefined
-        ? 'The workbook has no sheet.'
-        : `The workbook has no sheet named "${sheet}"; it has ${names.map((n) => `"${n}"`).join(', ')}.`,
-    );
   }
 }
