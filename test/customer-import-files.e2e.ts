@@ -112,13 +112,15 @@ describe('real customer files', () => {
     );
     expect(parts[0]).toBe('worksheets/sheet1');
     const saved = { ...XLSX_LIMITS };
-    // (exceljs's own reader copied such a sheet to a temp file named after the process, left behind on error.)
-    const copies = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`tmp-${process.pid}-`));
+    // (exceljs's own reader copied such a sheet to a temp file named after the process, left behind on error;
+    // ours keeps only the shared strings, in a file unlinked as soon as it is open.)
+    const copies = () =>
+      fs.readdirSync(os.tmpdir()).filter((f) => new RegExp(`^(tmp|hub-xlsx-strings)-${process.pid}-`).test(f));
     const before = copies();
     try {
       XLSX_LIMITS.maxSharedStringsBytes = 4_000;
       const strings = await importFile(bytes, '', XLSX);
-      expect(strings.job.error.message).toBe("The workbook's shared strings take more than 4000 bytes to hold.");
+      expect(strings.job.error.message).toBe("The workbook's shared strings come to more than 4000 bytes.");
       Object.assign(XLSX_LIMITS, saved, { maxUnpackedBytes: 20_000 });
       const sheetData = await importFile(bytes, '', XLSX);
       expect(sheetData.job.error.message).toBe('The workbook unpacks to more than 20000 bytes of sheet data.');

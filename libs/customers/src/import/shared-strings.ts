@@ -1,70 +1,94 @@
-const BLOCK_BITS = 24;
-const BLOCK = 2 ** BLOCK_BITS;
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Strings a mark in memory covers: the 4-byte mark per 16 strings is all that grows with the workbook. */
+const PER_MARK = 16;
+const WRITE_BUFFER = 1024 * 1024;
+const READ_BLOCK = 64 * 1024;
+/** Blocks kept for reading back: 8 MB, enough for the strings a sheet repeats from rows near each other. */
+const CACHED_BLOCKS = 128;
 
 /**
- * A workbook's shared strings, held as UTF-8 in 16 MB buffers with a 4-byte start each: about the size of their
- * text, where as many JS strings would take several times that (a million-row sheet can have ten million of
- * them). A sheet's cells read them back by index, one at a time.
+ * A workbook's shared strings, kept on disk while a sheet that points into them is read: each as its UTF-8
+ * length (LEB128) and bytes in an unlinked temp file, which goes away with its descriptor however the process
+ * ends. Memory stays flat whatever the workbook: a mark for every 16 strings and 8 MB of cached blocks. Reading
+ * back is fastest in the order the strings were written, which is the order a sheet first uses them.
  */
 export class SharedStrings {
-  private readonly blocks: Buffer[] = [];
-  /** Where each string starts in the blocks taken end to end; `starts[count]` is where the next one goes. */
-  private starts = new Uint32Array(1 << 16);
+  private readonly fd: number;
+  private marks = new Uint32Array(1024);
   private count = 0;
+  /** Bytes written to the file so far (and where the next string goes). */
+  private end = 0;
+  private pending = Buffer.allocUnsafe(WRITE_BUFFER);
+  private pendingBytes = 0;
+  private readonly blocks = new Map<number, Buffer>();
+  private last: { k: number; block: Buffer } = { k: -1, block: Buffer.alloc(0) };
+  /** The string after the last one read, and where it starts: a sheet mostly reads the next string. */
+  private next = { index: -1, at: 0 };
 
-  /** @param limit most bytes to hold, text and starts together; past it, `push` throws `tooMany()`. */
+  /** @param limit most bytes to keep; past it, `push` throws `tooMany()`. */
   constructor(
     private readonly limit: number,
     private readonly tooMany: () => Error,
+    dir = os.tmpdir(),
   ) {
     if (limit >= 2 ** 32) throw new RangeError('shared strings are addressed with 32 bits');
+    const file = path.join(dir, `hub-xlsx-strings-${process.pid}-${randomBytes(6).toString('hex')}`);
+    this.fd = fs.openSync(file, 'wx+', 0o600);
+    fs.unlinkSync(file);
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Bytes held: the text and the starts. */
+  /** Bytes kept on disk. */
   get bytes(): number {
-    return this.starts[this.count]! + 4 * this.count;
+    return this.end;
   }
 
   push(text: string): void {
-    const start = this.starts[this.count]!;
     const length = Buffer.byteLength(text);
-    if (start + length + 4 * (this.count + 1) > this.limit) throw this.tooMany();
-    const offset = start & (BLOCK - 1);
-    const block = this.blockAt(start >>> BLOCK_BITS);
-    if (offset + length <= BLOCK) block.write(text, offset);
-    else {
-      // The string goes on into the next block.
-      const bytes = Buffer.from(text);
-      bytes.copy(block, offset, 0, BLOCK - offset);
-      bytes.copy(this.blockAt((start >>> BLOCK_BITS) + 1), 0, BLOCK - offset);
+    const record = varintLength(length) + length;
+    if (this.end + record > this.limit) throw this.tooMany();
+    if (this.count % PER_MARK === 0) this.mark(this.count / PER_MARK, this.end);
+    if (this.pendingBytes + record > WRITE_BUFFER) this.flush();
+    if (record > WRITE_BUFFER) {
+      const bytes = Buffer.allocUnsafe(record);
+      bytes.write(text, writeVarint(bytes, 0, length));
+      this.flush();
+      fs.writeSync(this.fd, bytes, 0, record, this.end);
+      this.forgetBlocks();
+    } else {
+      const at = writeVarint(this.pending, this.pendingBytes, length);
+      this.pending.write(text, at);
+      this.pendingBytes += record;
     }
-    if (this.count + 2 > this.starts.length) {
-      const grown = new Uint32Array(this.starts.length * 2);
-      grown.set(this.starts);
-      this.starts = grown;
-    }
-    this.starts[++this.count] = start + length;
+    this.end += record;
+    this.count++;
   }
 
   at(index: number): string | undefined {
     if (!(index >= 0 && index < this.count)) return undefined;
-    const start = this.starts[index]!;
-    const end = this.starts[index + 1]!;
-    const first = start >>> BLOCK_BITS;
-    const offset = start & (BLOCK - 1);
-    if (end - start <= BLOCK - offset) return this.blocks[first]!.toString('utf8', offset, offset + end - start);
-    return Buffer.concat([this.blocks[first]!.subarray(offset), this.blocks[first + 1]!]).toString(
-      'utf8',
-      0,
-      end - start,
-    );
+    this.flush();
+    let at: number;
+    if (index === this.next.index) at = this.next.at;
+    else {
+      at = this.marks[Math.floor(index / PER_MARK)]!;
+      for (let k = index % PER_MARK; k > 0; k--) {
+        const [length, from] = this.readVarint(at);
+        at = from + length;
+      }
+    }
+    const [length, from] = this.readVarint(at);
+    this.next = { index: index + 1, at: from + length };
+    return this.read(from, length).toString('utf8');
   }
 
-  /** The strings as the array exceljs's sheet reader indexes (`strings[i]`), reading each from the blocks. */
+  /** The strings as the array exceljs's sheet reader indexes (`strings[i]`), read back one at a time. */
   asArray(): readonly string[] {
     return new Proxy([] as string[], {
       get: (target, key, receiver) =>
@@ -74,10 +98,86 @@ export class SharedStrings {
     });
   }
 
-  private blockAt(k: number): Buffer {
-    while (this.blocks.length <= k) this.blocks.push(Buffer.allocUnsafe(BLOCK));
-    return this.blocks[k]!;
+  close(): void {
+    fs.closeSync(this.fd);
+    this.forgetBlocks();
+  }
+
+  private mark(k: number, at: number) {
+    if (k >= this.marks.length) {
+      const grown = new Uint32Array(this.marks.length * 2);
+      grown.set(this.marks);
+      this.marks = grown;
+    }
+    this.marks[k] = at;
+  }
+
+  private flush() {
+    if (this.pendingBytes === 0) return;
+    fs.writeSync(this.fd, this.pending, 0, this.pendingBytes, this.end - this.pendingBytes);
+    this.pendingBytes = 0;
+    this.forgetBlocks();
+  }
+
+  /** A block read before a write may end short of what the file now holds. */
+  private forgetBlocks() {
+    this.blocks.clear();
+    this.last = { k: -1, block: Buffer.alloc(0) };
+  }
+
+  private readVarint(at: number): [value: number, next: number] {
+    let value = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const byte = this.block(Math.floor(at / READ_BLOCK))[at % READ_BLOCK]!;
+      at++;
+      value += (byte & 127) * shift;
+      if (byte < 128) return [value, at];
+    }
+  }
+
+  private read(at: number, length: number): Buffer {
+    const k = Math.floor(at / READ_BLOCK);
+    const offset = at % READ_BLOCK;
+    if (offset + length <= READ_BLOCK) return this.block(k).subarray(offset, offset + length);
+    const bytes = Buffer.allocUnsafe(length);
+    fs.readSync(this.fd, bytes, 0, length, at);
+    return bytes;
+  }
+
+  private block(k: number): Buffer {
+    if (k === this.last.k) return this.last.block;
+    let block = this.blocks.get(k);
+    if (block) {
+      // Most recently used last, so the first is the one to drop.
+      this.blocks.delete(k);
+    } else {
+      if (this.blocks.size >= CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+      block = Buffer.allocUnsafe(READ_BLOCK);
+      fs.readSync(this.fd, block, 0, READ_BLOCK, k * READ_BLOCK);
+    }
+    this.blocks.set(k, block);
+    this.last = { k, block };
+    return block;
   }
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+
+function varintLength(n: number): number {
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** Writes `n` as LEB128 at `at`; where the next byte goes. */
+function writeVarint(buf: Buffer, at: number, n: number): number {
+  while (n >= 128) {
+    buf[at++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}

@@ -13,8 +13,8 @@ export const XLSX_LIMITS = {
   maxColumns: 500,
   /** Decompressed bytes of all the workbook's parts (the first pass reads them all). */
   maxUnpackedBytes: 4 * 1024 ** 3,
-  /** Bytes the shared strings take held (their UTF-8 text and 4 bytes each). */
-  maxSharedStringsBytes: 160 * 1024 ** 2,
+  /** Bytes of the shared strings' text, kept in a temp file while the sheet is read (memory stays flat). */
+  maxSharedStringsBytes: 2 * 1024 ** 3,
 };
 
 export class XlsxError extends Error {
@@ -105,12 +105,7 @@ async function* zipEntries(open: OpenUpload): AsyncGenerator<unzipper.Entry> {
  * into (Excel writes them after the sheets, so they cannot be had in the same pass without copying the sheets
  * aside). Every other part is read past, counted.
  */
-async function readIndex(book: ReaderInternals, open: OpenUpload): Promise<SharedStrings> {
-  const limit = XLSX_LIMITS.maxSharedStringsBytes;
-  const strings = new SharedStrings(
-    limit,
-    () => new XlsxError(`The workbook's shared strings take more than ${limit} bytes to hold.`),
-  );
+async function readIndex(book: ReaderInternals, open: OpenUpload, strings: SharedStrings): Promise<void> {
   const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
   let parts = 0;
   for await (const entry of zipEntries(open)) {
@@ -124,9 +119,8 @@ async function readIndex(book: ReaderInternals, open: OpenUpload): Promise<Share
       }
       continue;
     }
-    if (++parts === 3) break;
+    if (++parts === 3) return;
   }
-  return strings;
 }
 
 /** The zip path and number of the sheet to read: the first in the workbook's order, or the one named. */
@@ -163,7 +157,7 @@ function cellText(v: ExcelJS.CellValue): string {
 /**
  * Streams the rows of one sheet (the first, or the one named) as records numbered by their row in the sheet.
  * Rows and cells are read one at a time; the workbook's shared strings are held while the sheet is read.
- * Nothing is written to disk.
+ * The shared strings wait in an unlinked temp file (see {@link SharedStrings}); no part is copied aside.
  */
 export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncGenerator<CsvItem> {
   const book = new Reader(null, {
@@ -173,8 +167,14 @@ export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncG
     worksheets: 'emit',
     entries: 'ignore',
   });
+  const limit = XLSX_LIMITS.maxSharedStringsBytes;
+  const strings = new SharedStrings(
+    limit,
+    () => new XlsxError(`The workbook's shared strings come to more than ${limit} bytes.`),
+  );
   try {
-    book.sharedStrings = (await readIndex(book, open)).asArray();
+    await readIndex(book, open, strings);
+    book.sharedStrings = strings.asArray();
     const { path, no } = chooseSheet(book, sheet);
     const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
     for await (const entry of zipEntries(open)) {
@@ -203,5 +203,7 @@ export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncG
   } catch (err) {
     if (err instanceof XlsxError) throw err;
     throw new XlsxError(`The upload can't be read as an XLSX workbook: ${(err as Error).message}.`);
+  } finally {
+    strings.close();
   }
 }
