@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import ExcelJS from 'exceljs';
 import {
   type BenchWorld,
   benchWorld,
@@ -16,9 +17,12 @@ import {
 /**
  * `npm run bench:customers -- --rows 1000000`: customer profile import (all new, then all existing with 10%
  * changed) and export through the API, each beside psql \copy of the same rows in the same run, with the ratios
- * and the worker's peak RSS.
+ * and the worker's peak RSS. `--xlsx` also re-imports the rows from a workbook with shared strings, as Excel
+ * saves one (10% changed back).
  */
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, xlsx: { type: 'boolean', default: false } },
+});
 const ROWS = Number(values.rows);
 const HEADER =
   'customer_number,type,name,contact_name,email,phone,customer_group,labels,delivery_days,cutoff_time,portal_access,' +
@@ -27,10 +31,10 @@ const GROUPS = ['TRADE', 'RETAIL', 'HORECA', 'EXPORT', 'STAFF'];
 const CITIES = ['Leeds', 'Bristol', 'Glasgow', 'Cardiff', 'Belfast', 'York', 'Bath', 'Derby'];
 const DAYS = ['mon', 'mon|thu', 'tue|fri', 'wed', 'mon|wed|fri', ''];
 
-/** One customer line; `changed` alters two cells, as a re-import with edits would. */
-function line(i: number, changed: boolean): string {
+/** One customer's cells; `changed` alters two of them, as a re-import with edits would. */
+function cells(i: number, changed: boolean): string[] {
   const n = `C${String(i).padStart(8, '0')}`;
-  const city = CITIES[i % CITIES.length];
+  const city = CITIES[i % CITIES.length]!;
   const name = changed ? `Renamed Foods ${i} Ltd` : `Foods ${i} Ltd`;
   const phone = changed
     ? `+44 20 7946 ${String(i % 10_000).padStart(4, '0')}`
@@ -42,12 +46,12 @@ function line(i: number, changed: boolean): string {
     `Buyer ${i}`,
     `orders${i}@example.com`,
     phone,
-    GROUPS[i % GROUPS.length],
+    GROUPS[i % GROUPS.length]!,
     i % 3 === 0 ? 'vip|north' : 'south',
-    DAYS[i % DAYS.length],
+    DAYS[i % DAYS.length]!,
     i % 4 === 0 ? '16:00' : '',
     i % 2 === 0 ? 'true' : 'false',
-    `"${i} High Street, Unit ${i % 50}"`,
+    `${i} High Street, Unit ${i % 50}`,
     city,
     `LS${i % 30} ${i % 9}AB`,
     'GB',
@@ -55,8 +59,13 @@ function line(i: number, changed: boolean): string {
     `contact${i}@example.com`,
     `0113 ${i % 1000}|07700 ${i % 100_000}`,
     `R${i % 40}`,
-  ].join(',');
+  ];
 }
+
+const line = (i: number, changed: boolean) =>
+  cells(i, changed)
+    .map((c) => (c.includes(',') ? `"${c}"` : c))
+    .join(',');
 
 const generate = (file: string, changedEvery: number) =>
   writeLines(file, HEADER, ROWS, (i) => line(i, changedEvery > 0 && i % changedEvery === 0));
@@ -95,9 +104,19 @@ function copyBaseline(w: BenchWorld, file: string, indexed = false): number {
   return s;
 }
 
+/** The rows as a workbook with shared strings (every cell text), written as a stream. */
+async function generateXlsx(file: string, changedEvery: number) {
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: false });
+  const sheet = book.addWorksheet('customers');
+  sheet.addRow(HEADER.split(',')).commit();
+  for (let i = 0; i < ROWS; i++) sheet.addRow(cells(i, changedEvery > 0 && i % changedEvery === 0)).commit();
+  sheet.commit();
+  await book.commit();
+}
+
 async function timedImport(w: BenchWorld, file: string) {
   const t = process.hrtime.bigint();
-  const jobId = await uploadFile(w, '/v1/imports/customers?fileName=bench.csv', file);
+  const jobId = await uploadFile(w, `/v1/imports/customers?fileName=${path.basename(file)}`, file);
   const job = await waitForJobDone(w, jobId);
   if (job.state !== 'succeeded') throw new Error(`import ${job.state}: ${JSON.stringify(job.error)}`);
   return { s: seconds(t), counts: job.counts };
@@ -125,6 +144,7 @@ const row = (what: string, s: number, base: number, target: string) =>
 async function main() {
   const fresh = path.join(os.tmpdir(), `customers-${ROWS}.csv`);
   const edited = path.join(os.tmpdir(), `customers-${ROWS}-edited.csv`);
+  const workbook = path.join(os.tmpdir(), `customers-${ROWS}.xlsx`);
   process.stdout.write(`generating ${fmt(ROWS)} customers… `);
   await generate(fresh, 0);
   await generate(edited, 10);
@@ -142,6 +162,14 @@ async function main() {
     w.psql('CHECKPOINT');
     const updated = await timedImport(w, edited);
     w.psql('CHECKPOINT');
+    let fromXlsx: Awaited<ReturnType<typeof timedImport>> | null = null;
+    if (values.xlsx) {
+      process.stdout.write('writing the workbook… ');
+      await generateXlsx(workbook, 0);
+      process.stdout.write('done\n');
+      fromXlsx = await timedImport(w, workbook);
+      w.psql('CHECKPOINT');
+    }
     const out = path.join(os.tmpdir(), `customers-${ROWS}-baseline-export.csv`);
     let t = process.hrtime.bigint();
     w.psql(
@@ -165,6 +193,11 @@ async function main() {
     console.log(`  counts ${JSON.stringify(created.counts)}`);
     row('re-import, 10% changed', updated.s, editedBase, '6x');
     console.log(`  counts ${JSON.stringify(updated.counts)}`);
+    if (fromXlsx) {
+      const xmb = fs.statSync(workbook).size / 1024 / 1024;
+      row(`re-import from XLSX (${xmb.toFixed(0)} MB)`, fromXlsx.s, editedBase, 'none set');
+      console.log(`  counts ${JSON.stringify(fromXlsx.counts)}`);
+    }
     row('export (CSV)', exportS, exportBase, '2x');
     console.log(
       `peak RSS: worker ${peakRssMb(w.worker.pid!).toFixed(0)} MB (target < 300), API ${peakRssMb(w.api.pid!).toFixed(0)} MB`,
@@ -173,6 +206,7 @@ async function main() {
     await w.close();
     fs.rmSync(fresh, { force: true });
     fs.rmSync(edited, { force: true });
+    fs.rmSync(workbook, { force: true });
   }
 }
 
