@@ -83,19 +83,24 @@ describe('real customer files', () => {
   it('imports the first sheet of an XLSX workbook, or the one named', async () => {
     const book = new ExcelJS.Workbook();
     book.addWorksheet('notes').addRows([['not customers']]);
-    book.addWorksheet('customers').addRows([
+    const customers = book.addWorksheet('customers');
+    customers.addRows([
       ['customer_number', 'name', 'cutoff_time', 'portal_access'],
       ['X1', 'Xray Ltd', '15:30', true],
       [42, 'Numbered', null, false],
+      ['X2', 'Typed Time Ltd', 16 / 24, true],
     ]);
+    // A time typed into a spreadsheet is a fraction of a day shown with a time format.
+    customers.getCell('C4').numFmt = 'hh:mm';
     const bytes = Buffer.from(await book.xlsx.writeBuffer());
     const first = await importFile(bytes, '', XLSX);
     expect(first.job.state).toBe('failed');
     expect(first.job.error.message).toContain('no customer number column');
     const named = await importFile(bytes, '?sheet=customers', XLSX);
-    expect(named.job.counts).toMatchObject({ created: 2, rejected: 0 });
+    expect(named.job.counts).toMatchObject({ created: 3, rejected: 0 });
     expect(await customer('X1')).toMatchObject({ name: 'Xray Ltd', cutoff_time: '15:30:00', portal_access: true });
     expect(await customer('42')).toMatchObject({ name: 'Numbered' });
+    expect(await customer('X2')).toMatchObject({ cutoff_time: '16:00:00' });
     const missing = await importFile(bytes, '?sheet=nope', XLSX);
     expect(missing.job.error.message).toBe('The workbook has no sheet named "nope"; it has "notes", "customers".');
   });

@@ -32,6 +32,8 @@ interface ReaderInternals {
   workbookRels?: { Id: string; Target: string }[];
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
+  /** Number formats: which numbers are dates and times. */
+  _parseStyles(entry: Readable): Promise<void>;
   /** With `sharedStrings: 'emit'`, each string as it is read. */
   _parseSharedStrings(entry: Readable): AsyncGenerator<{ text: SharedText }>;
   sharedStrings?: readonly string[];
@@ -101,9 +103,9 @@ async function* zipEntries(open: OpenUpload): AsyncGenerator<unzipper.Entry> {
 }
 
 /**
- * First pass: the workbook's sheet list, its relationships and its shared strings, which a sheet's cells point
- * into (Excel writes them after the sheets, so they cannot be had in the same pass without copying the sheets
- * aside). Every other part is read past, counted.
+ * First pass: the workbook's sheet list, its relationships, its number formats and its shared strings, which a
+ * sheet's cells point into (Excel writes them after the sheets, so they cannot be had in the same pass without
+ * copying the sheets aside). Every other part is read past, counted.
  */
 async function readIndex(book: ReaderInternals, open: OpenUpload, strings: SharedStrings): Promise<void> {
   const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
@@ -111,6 +113,7 @@ async function readIndex(book: ReaderInternals, open: OpenUpload, strings: Share
   for await (const entry of zipEntries(open)) {
     if (entry.path === 'xl/_rels/workbook.xml.rels') await book._parseRels(unpacked.stream(entry));
     else if (entry.path === 'xl/workbook.xml') await book._parseWorkbook(unpacked.stream(entry));
+    else if (entry.path === 'xl/styles.xml') await book._parseStyles(unpacked.stream(entry));
     else if (entry.path === 'xl/sharedStrings.xml') {
       for await (const { text } of book._parseSharedStrings(unpacked.stream(entry))) strings.push(plain(text));
     } else {
@@ -119,7 +122,7 @@ async function readIndex(book: ReaderInternals, open: OpenUpload, strings: Share
       }
       continue;
     }
-    if (++parts === 3) return;
+    if (++parts === 4) return;
   }
 }
 
@@ -141,12 +144,24 @@ function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: 
   return { path, no };
 }
 
+/**
+ * A date-formatted cell as a CSV would hold it: a time of day alone (Excel keeps one as a day-0 date, as when a
+ * cutoff is typed as 16:00) as `16:00`, a date at midnight as `2026-11-22`, otherwise both.
+ */
+function dateText(d: Date): string {
+  const iso = d.toISOString();
+  const day = iso.slice(0, 10);
+  const time = iso.slice(11, 19).replace(/:00$/, '');
+  if (day === '1899-12-30' || day === '1904-01-01') return time;
+  return iso.slice(11, 23) === '00:00:00.000' ? day : `${day} ${time}`;
+}
+
 /** A cell as the text a CSV would hold: dates as ISO dates, rich text and formulas as their text or result. */
 function cellText(v: ExcelJS.CellValue): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return v.toISOString().replace(/T00:00:00\.000Z$/, '');
+  if (v instanceof Date) return dateText(v);
   if ('richText' in v) return v.richText.map((t) => t.text).join('');
   if ('text' in v && typeof v.text === 'string') return v.text;
   if ('result' in v) return v.result === undefined ? '' : cellText(v.result as ExcelJS.CellValue);
@@ -156,14 +171,14 @@ function cellText(v: ExcelJS.CellValue): string {
 
 /**
  * Streams the rows of one sheet (the first, or the one named) as records numbered by their row in the sheet.
- * Rows and cells are read one at a time; the workbook's shared strings are held while the sheet is read.
+ * Rows and cells are read one at a time.
  * The shared strings wait in an unlinked temp file (see {@link SharedStrings}); no part is copied aside.
  */
 export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncGenerator<CsvItem> {
   const book = new Reader(null, {
     sharedStrings: 'emit',
     hyperlinks: 'ignore',
-    styles: 'ignore',
+    styles: 'cache',
     worksheets: 'emit',
     entries: 'ignore',
   });
