@@ -54,16 +54,6 @@ it('keeps its file out of sight: unlinked while open, so nothing is left however
   store.close();
 });
 
-it('reads as the array exceljs indexes', () => {
-  const store = new SharedStrings(1024, tooMany, dir);
-  store.push('a');
-  store.push('β');
-  const array = store.asArray();
-  expect([array[0], array[1], array[2]]).toEqual(['a', 'β', undefined]);
-  expect(Boolean(array)).toBe(true);
-  store.close();
-});
-
 it('refuses to keep more than its limit: each string with its length', () => {
   const store = new SharedStrings(20, tooMany, dir);
   store.push('12345678'); // 1 + 8

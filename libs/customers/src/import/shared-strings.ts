@@ -88,16 +88,6 @@ export class SharedStrings {
     return this.read(from, length).toString('utf8');
   }
 
-  /** The strings as the array exceljs's sheet reader indexes (`strings[i]`), read back one at a time. */
-  asArray(): readonly string[] {
-    return new Proxy([] as string[], {
-      get: (target, key, receiver) =>
-        typeof key === 'string' && isDigit(key.charCodeAt(0))
-          ? this.at(Number(key))
-          : Reflect.get(target, key, receiver),
-    });
-  }
-
   close(): void {
     fs.closeSync(this.fd);
     this.forgetBlocks();
@@ -160,8 +150,6 @@ export class SharedStrings {
     return block;
   }
 }
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
 
 function varintLength(n: number): number {
   let bytes = 1;

@@ -3,6 +3,7 @@ import type { CsvItem } from '@customer-hub/csv';
 import ExcelJS from 'exceljs';
 import unzipper from 'unzipper';
 import { SharedStrings } from './shared-strings';
+import { decodeXml, elements, type RawCell, rowCells, runsText } from './sheet-xml';
 
 /**
  * Limits on what an XLSX may unpack to: its rows are read one at a time, but a small zip can inflate to a
@@ -23,30 +24,21 @@ export class XlsxError extends Error {
   readonly badInput = true;
 }
 
-/** The parts of exceljs's streaming reader (4.x) this module drives, one zip entry at a time. */
-interface SheetReader extends AsyncIterable<ExcelJS.Row> {
-  name: string;
-}
+/** The parts of exceljs's streaming reader (4.x) this module uses: the workbook's small parts. */
 interface ReaderInternals {
   model?: { sheets?: { name: string; rId: string }[] };
   workbookRels?: { Id: string; Target: string }[];
+  properties?: { model?: { date1904?: boolean } };
+  styles: { getStyleModel(id: number): { numFmt?: string } | undefined };
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
   /** Number formats: which numbers are dates and times. */
   _parseStyles(entry: Readable): Promise<void>;
-  /** With `sharedStrings: 'emit'`, each string as it is read. */
-  _parseSharedStrings(entry: Readable): AsyncGenerator<{ text: SharedText }>;
-  sharedStrings?: readonly string[];
-  _parseWorksheet(chunks: AsyncIterable<Buffer>, sheetNo: string): Generator<{ value: SheetReader }>;
 }
 const Reader = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (
   input: null,
   options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>,
 ) => ReaderInternals;
-
-type SharedText = string | null | { richText: { text: string | null }[] };
-const plain = (t: SharedText): string =>
-  t === null ? '' : typeof t === 'string' ? t : t.richText.map((r) => r.text ?? '').join('');
 
 /** Opens the stored upload from its start: a workbook is read in two passes. */
 export type OpenUpload = () => Promise<Readable>;
@@ -115,7 +107,7 @@ async function readIndex(book: ReaderInternals, open: OpenUpload, strings: Share
     else if (entry.path === 'xl/workbook.xml') await book._parseWorkbook(unpacked.stream(entry));
     else if (entry.path === 'xl/styles.xml') await book._parseStyles(unpacked.stream(entry));
     else if (entry.path === 'xl/sharedStrings.xml') {
-      for await (const { text } of book._parseSharedStrings(unpacked.stream(entry))) strings.push(plain(text));
+      for await (const si of elements(unpacked.chunks(entry, ''), 'si')) strings.push(runsText(si));
     } else {
       for await (const _ of unpacked.chunks(entry, SHEET.test(entry.path) ? SHEET_DATA : '')) {
         // read past
@@ -127,7 +119,7 @@ async function readIndex(book: ReaderInternals, open: OpenUpload, strings: Share
 }
 
 /** The zip path and number of the sheet to read: the first in the workbook's order, or the one named. */
-function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: string; no: string } {
+function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: string } {
   const sheets = book.model?.sheets ?? [];
   const chosen = sheet === undefined ? sheets[0] : sheets.find((s) => s.name === sheet);
   if (!chosen) {
@@ -139,34 +131,67 @@ function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: 
   }
   const target = book.workbookRels?.find((rel) => rel.Id === chosen.rId)?.Target ?? '';
   const path = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
-  const no = SHEET.exec(path)?.[1];
-  if (no === undefined) throw new XlsxError(`The workbook's sheet "${chosen.name}" has no readable part.`);
-  return { path, no };
+  if (!SHEET.test(path)) throw new XlsxError(`The workbook's sheet "${chosen.name}" has no readable part.`);
+  return { path };
 }
 
 /**
  * A date-formatted cell as a CSV would hold it: a time of day alone (Excel keeps one as a day-0 date, as when a
  * cutoff is typed as 16:00) as `16:00`, a date at midnight as `2026-11-22`, otherwise both.
  */
-function dateText(d: Date): string {
-  const iso = d.toISOString();
+function dateText(serial: number, date1904: boolean): string {
+  const iso = new Date(Math.round((serial - 25569 + (date1904 ? 1462 : 0)) * 86_400_000)).toISOString();
   const day = iso.slice(0, 10);
   const time = iso.slice(11, 19).replace(/:00$/, '');
-  if (day === '1899-12-30' || day === '1904-01-01') return time;
+  if (serial < 1) return time;
   return iso.slice(11, 23) === '00:00:00.000' ? day : `${day} ${time}`;
 }
 
-/** A cell as the text a CSV would hold: dates as ISO dates, rich text and formulas as their text or result. */
-function cellText(v: ExcelJS.CellValue): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return dateText(v);
-  if ('richText' in v) return v.richText.map((t) => t.text).join('');
-  if ('text' in v && typeof v.text === 'string') return v.text;
-  if ('result' in v) return v.result === undefined ? '' : cellText(v.result as ExcelJS.CellValue);
-  if ('error' in v) return String(v.error);
-  return '';
+/** Whether a number format shows a date or time (as exceljs decides: y m d h s b outside quotes and brackets). */
+const isDateFormat = (format: string | undefined) =>
+  format !== undefined && /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
+
+/** A cell as the text a CSV would hold: formulas as their result, booleans as true/false; null when it has none. */
+function cellText(cell: RawCell, book: Workbook): string | null {
+  const { value } = cell;
+  switch (cell.type) {
+    case 's':
+      return value === null ? null : (book.strings.at(Number(value)) ?? '');
+    case 'inlineStr':
+      return cell.inline !== null ? runsText(cell.inline) : value === null ? null : decodeXml(value);
+    case 'b':
+      return value === null ? null : value === '0' ? 'false' : 'true';
+    case 'str':
+    case 'e':
+    case 'd':
+      return value === null ? null : decodeXml(value);
+    default:
+      if (value === null) return null;
+      return book.isDate(cell.style) ? dateText(Number(value), book.date1904) : String(Number.parseFloat(value));
+  }
+}
+
+/** What a sheet's cells are read against: the shared strings and which styles are dates. */
+interface Workbook {
+  strings: SharedStrings;
+  isDate(style: number): boolean;
+  date1904: boolean;
+}
+
+function workbookOf(book: ReaderInternals, strings: SharedStrings): Workbook {
+  const dates = new Map<number, boolean>();
+  return {
+    strings,
+    date1904: book.properties?.model?.date1904 === true,
+    isDate(style) {
+      let date = dates.get(style);
+      if (date === undefined) {
+        date = isDateFormat(book.styles.getStyleModel(style)?.numFmt);
+        dates.set(style, date);
+      }
+      return date;
+    },
+  };
 }
 
 /**
@@ -176,7 +201,7 @@ function cellText(v: ExcelJS.CellValue): string {
  */
 export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncGenerator<CsvItem> {
   const book = new Reader(null, {
-    sharedStrings: 'emit',
+    sharedStrings: 'ignore',
     hyperlinks: 'ignore',
     styles: 'cache',
     worksheets: 'emit',
@@ -189,28 +214,31 @@ export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncG
   );
   try {
     await readIndex(book, open, strings);
-    book.sharedStrings = strings.asArray();
-    const { path, no } = chooseSheet(book, sheet);
+    const workbook = workbookOf(book, strings);
+    const { path } = chooseSheet(book, sheet);
     const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
     for await (const entry of zipEntries(open)) {
       if (entry.path !== path) {
         entry.autodrain();
         continue;
       }
-      const { value: worksheet } = book._parseWorksheet(unpacked.chunks(entry, SHEET_DATA), no).next().value as {
-        value: SheetReader;
-      };
-      for await (const row of worksheet) {
-        if (row.number > XLSX_LIMITS.maxRows)
-          throw new XlsxError(`The sheet has more than ${XLSX_LIMITS.maxRows} rows.`);
-        const values = row.values as ExcelJS.CellValue[];
-        if (values.length - 1 > XLSX_LIMITS.maxColumns) {
-          throw new XlsxError(`Row ${row.number} of the sheet has more than ${XLSX_LIMITS.maxColumns} columns.`);
-        }
+      let line = 0;
+      for await (const xml of elements(unpacked.chunks(entry, SHEET_DATA), 'row')) {
+        const row = rowCells(xml, line);
+        line = row.number;
+        if (line > XLSX_LIMITS.maxRows) throw new XlsxError(`The sheet has more than ${XLSX_LIMITS.maxRows} rows.`);
         const fields: string[] = [];
-        for (let i = 1; i < values.length; i++) fields.push(cellText(values[i]));
+        for (const cell of row.cells) {
+          if (cell.column > XLSX_LIMITS.maxColumns) {
+            throw new XlsxError(`Row ${line} of the sheet has more than ${XLSX_LIMITS.maxColumns} columns.`);
+          }
+          const text = cellText(cell, workbook);
+          if (text === null) continue;
+          while (fields.length < cell.column - 1) fields.push('');
+          fields[cell.column - 1] = text;
+        }
         if (fields.every((f) => f === '')) continue;
-        yield { line: row.number, fields };
+        yield { line, fields };
       }
       return;
     }

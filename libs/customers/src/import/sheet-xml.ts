@@ -1,0 +1,128 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/**
+ * A plain scanner for the two big parts of a workbook, a sheet's rows and the shared strings: both are long runs
+ * of one small element (`<row>`, `<si>`), so each element is cut out of the decoded text as a whole and read
+ * with a few regular expressions, without a SAX event or an object per cell. The small parts (workbook, rels,
+ * styles) stay with exceljs.
+ */
+
+/** Longest single element held while it is read: a row of 500 cells of Excel's 32,767 characters, and room. */
+const MAX_ELEMENT_CHARS = 64 * 1024 ** 2;
+
+/** Each whole `<tag …>…</tag>` (or `<tag …/>`) in the XML, in order, as text. */
+export async function* elements(chunks: AsyncIterable<Buffer>, tag: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  const open = `<${tag}`;
+  const close = `</${tag}>`;
+  let text = '';
+  for await (const chunk of chunks) {
+    text += decoder.write(chunk);
+    let from = 0;
+    for (;;) {
+      const start = findOpen(text, open, from);
+      if (start < 0) {
+        // Keep only what could be the start of the next element's name.
+        from = Math.max(from, text.length - open.length);
+        break;
+      }
+      const tagEnd = text.indexOf('>', start);
+      if (tagEnd < 0) {
+        from = start;
+        break;
+      }
+      const end = text.charCodeAt(tagEnd - 1) === 47 /* / */ ? tagEnd + 1 : text.indexOf(close, tagEnd);
+      if (end < 0) {
+        from = start;
+        break;
+      }
+      const stop = end === tagEnd + 1 ? end : end + close.length;
+      yield text.slice(start, stop);
+      from = stop;
+    }
+    text = text.slice(from);
+    if (text.length > MAX_ELEMENT_CHARS)
+      throw new Error(`a <${tag}> element longer than ${MAX_ELEMENT_CHARS} characters`);
+  }
+}
+
+/** Where `<tag` starts as a whole name (not `<tagName`) at or after `from`; -1 if nowhere. */
+function findOpen(text: string, open: string, from: number): number {
+  for (let at = text.indexOf(open, from); at >= 0; at = text.indexOf(open, at + 1)) {
+    const next = text.charCodeAt(at + open.length);
+    if (next === 32 || next === 62 || next === 47 || next === 9 || next === 10 || next === 13) return at;
+    if (Number.isNaN(next)) return -1; // cut at the end of the text: wait for more
+  }
+  return -1;
+}
+
+const TEXT_RUN = /<t(?:\s[^>]*)?>([^<]*)<\/t>|<t(?:\s[^>]*)?\/>|<rPh\b[\s\S]*?<\/rPh>/g;
+
+/** The text of an `<si>` or `<is>`: its `<t>` runs joined, without phonetic guides (`<rPh>`). */
+export function runsText(xml: string): string {
+  let out = '';
+  TEXT_RUN.lastIndex = 0;
+  for (let m = TEXT_RUN.exec(xml); m; m = TEXT_RUN.exec(xml)) if (m[1] !== undefined) out += m[1];
+  return decodeXml(out);
+}
+
+const ENTITY = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(lt|gt|amp|quot|apos));/g;
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeXml(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(ENTITY, (_, hex: string | undefined, dec: string | undefined, name: string | undefined) =>
+    name ? NAMED[name]! : String.fromCodePoint(Number.parseInt(hex ?? dec!, hex ? 16 : 10)),
+  );
+}
+
+/** One cell as the sheet holds it: its type (`t`), style index (`s`), value (`<v>`) and inline text (`<is>`). */
+export interface RawCell {
+  column: number;
+  type: string;
+  style: number;
+  value: string | null;
+  inline: string | null;
+}
+
+const ROW_NUMBER = /^<row\b[^>]*?\sr="(\d+)"/;
+const CELL = /<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g;
+const ATTRIBUTE = /\s(r|t|s)="([^"]*)"/g;
+const VALUE = /<v(?:\s[^>]*)?>([^<]*)<\/v>/;
+const INLINE = /<is>([\s\S]*?)<\/is>/;
+
+/** The row's number (or the one after `previous` when it has none) and its cells, in order. */
+export function rowCells(xml: string, previous: number): { number: number; cells: RawCell[] } {
+  const number = Number(ROW_NUMBER.exec(xml)?.[1] ?? previous + 1);
+  const cells: RawCell[] = [];
+  CELL.lastIndex = 0;
+  let column = 0;
+  for (let m = CELL.exec(xml); m; m = CELL.exec(xml)) {
+    let type = 'n';
+    let style = 0;
+    let ref: string | null = null;
+    ATTRIBUTE.lastIndex = 0;
+    for (let a = ATTRIBUTE.exec(m[1]!); a; a = ATTRIBUTE.exec(m[1]!)) {
+      if (a[1] === 'r') ref = a[2]!;
+      else if (a[1] === 't') type = a[2]!;
+      else style = Number(a[2]);
+    }
+    column = ref === null ? column + 1 : columnOf(ref);
+    const body = m[2];
+    const value = body === undefined ? null : (VALUE.exec(body)?.[1] ?? null);
+    const inline = body === undefined ? null : (INLINE.exec(body)?.[1] ?? null);
+    cells.push({ column, type, style, value, inline });
+  }
+  return { number, cells };
+}
+
+/** `C4` → 3; `AB12` → 28. */
+function columnOf(ref: string): number {
+  let column = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c < 65 || c > 90) break;
+    column = column * 26 + (c - 64);
+  }
+  return column;
+}
