@@ -79,7 +79,7 @@ class Unpacked {
   }
 }
 
-const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+const SHEET = /^xl\/worksheets\//i;
 const SHEET_DATA = ' of sheet data';
 
 async function* zipEntries(open: OpenUpload): AsyncGenerator<unzipper.Entry> {
@@ -103,10 +103,12 @@ async function readIndex(book: ReaderInternals, open: OpenUpload, strings: Share
   const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
   let parts = 0;
   for await (const entry of zipEntries(open)) {
-    if (entry.path === 'xl/_rels/workbook.xml.rels') await book._parseRels(unpacked.stream(entry));
-    else if (entry.path === 'xl/workbook.xml') await book._parseWorkbook(unpacked.stream(entry));
-    else if (entry.path === 'xl/styles.xml') await book._parseStyles(unpacked.stream(entry));
-    else if (entry.path === 'xl/sharedStrings.xml') {
+    // Part names as Excel writes them; some writers capitalise differently.
+    const part = entry.path.toLowerCase();
+    if (part === 'xl/_rels/workbook.xml.rels') await book._parseRels(unpacked.stream(entry));
+    else if (part === 'xl/workbook.xml') await book._parseWorkbook(unpacked.stream(entry));
+    else if (part === 'xl/styles.xml') await book._parseStyles(unpacked.stream(entry));
+    else if (part === 'xl/sharedstrings.xml') {
       for await (const si of elements(unpacked.chunks(entry, ''), 'si')) strings.push(runsText(si));
     } else {
       for await (const _ of unpacked.chunks(entry, SHEET.test(entry.path) ? SHEET_DATA : '')) {
@@ -118,8 +120,8 @@ async function readIndex(book: ReaderInternals, open: OpenUpload, strings: Share
   }
 }
 
-/** The zip path and number of the sheet to read: the first in the workbook's order, or the one named. */
-function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: string } {
+/** The zip path of the sheet to read: the first in the workbook's order, or the one named. */
+function chooseSheet(book: ReaderInternals, sheet: string | undefined): string {
   const sheets = book.model?.sheets ?? [];
   const chosen = sheet === undefined ? sheets[0] : sheets.find((s) => s.name === sheet);
   if (!chosen) {
@@ -131,8 +133,8 @@ function chooseSheet(book: ReaderInternals, sheet: string | undefined): { path: 
   }
   const target = book.workbookRels?.find((rel) => rel.Id === chosen.rId)?.Target ?? '';
   const path = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
-  if (!SHEET.test(path)) throw new XlsxError(`The workbook's sheet "${chosen.name}" has no readable part.`);
-  return { path };
+  if (target === '') throw new XlsxError(`The workbook's sheet "${chosen.name}" has no readable part.`);
+  return path;
 }
 
 /**
@@ -215,7 +217,7 @@ export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncG
   try {
     await readIndex(book, open, strings);
     const workbook = workbookOf(book, strings);
-    const { path } = chooseSheet(book, sheet);
+    const path = chooseSheet(book, sheet);
     const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
     for await (const entry of zipEntries(open)) {
       if (entry.path !== path) {
