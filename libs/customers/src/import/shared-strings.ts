@@ -18,6 +18,8 @@ const CACHED_BLOCKS = 128;
  */
 export class SharedStrings {
   private readonly fd: number;
+  /** Set where the file could not be unlinked while open (Windows): removed on close instead. */
+  private readonly linked: string | null = null;
   private marks = new Uint32Array(1024);
   private count = 0;
   /** Bytes written to the file so far (and where the next string goes). */
@@ -38,7 +40,11 @@ export class SharedStrings {
     if (limit >= 2 ** 32) throw new RangeError('shared strings are addressed with 32 bits');
     const file = path.join(dir, `hub-xlsx-strings-${process.pid}-${randomBytes(6).toString('hex')}`);
     this.fd = fs.openSync(file, 'wx+', 0o600);
-    fs.unlinkSync(file);
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      this.linked = file;
+    }
   }
 
   get size(): number {
@@ -90,6 +96,7 @@ export class SharedStrings {
 
   close(): void {
     fs.closeSync(this.fd);
+    if (this.linked) fs.rmSync(this.linked, { force: true });
     this.forgetBlocks();
   }
 
