@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { CsvItem } from '@customer-hub/csv';
 import ExcelJS from 'exceljs';
@@ -44,6 +46,32 @@ it('reads each kind of cell as the text a CSV would hold', async () => {
     },
     { line: 3, fields: ['2026-11-22', '2026-11-22 09:30', '16:00', 'false'] },
     { line: 5, fields: ['', 'second', '', '', 'fifth'] },
+  ]);
+});
+
+it('reads a workbook saved by Excel: dates, date-times, formula booleans, blanks, a cell past the header', async () => {
+  const file = path.join(__dirname, '../../fixtures/csvkit-test.xlsx');
+  const out: CsvItem[] = [];
+  for await (const item of readXlsxRecords(async () => fs.createReadStream(file))) out.push(item);
+  expect(out).toEqual([
+    { line: 1, fields: ['text', 'date', 'integer', 'boolean', 'float', 'datetime', 'empty_column'] },
+    { line: 2, fields: ['Chicago Reader', '1971-01-01', '40', 'true', '1', '1971-01-01 04:14'] },
+    {
+      line: 3,
+      fields: [
+        'Chicago Sun-Times',
+        '1948-01-01',
+        '63',
+        'true',
+        '1.27',
+        '1948-01-01 14:57:13',
+        '',
+        'Extra data beyond headers will be trimmed',
+      ],
+    },
+    { line: 4, fields: ['Chicago Tribune', '1920-01-01', '164', 'false', '41800000.01', '1920-01-01'] },
+    { line: 5, fields: ['This row has blanks'] },
+    { line: 6, fields: ['Unicode! Σ'] },
   ]);
 });
 
