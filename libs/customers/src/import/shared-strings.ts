@@ -7,13 +7,16 @@ import path from 'node:path';
 const PER_MARK = 16;
 const WRITE_BUFFER = 1024 * 1024;
 const READ_BLOCK = 64 * 1024;
-/** Blocks kept for reading back: 8 MB, enough for the strings a sheet repeats from rows near each other. */
+/** Blocks kept for reading back (8 MB, by block number modulo this): what a sheet repeats from rows near by. */
 const CACHED_BLOCKS = 128;
+/** Strings kept decoded (by index modulo this): a sheet's few repeated values (a group, a country) cost nothing. */
+const RECENT = 4096;
 
 /**
  * A workbook's shared strings, kept on disk while a sheet that points into them is read: each as its UTF-8
  * length (LEB128) and bytes in an unlinked temp file, which goes away with its descriptor however the process
- * ends. Memory stays flat whatever the workbook: a mark for every 16 strings and 8 MB of cached blocks. Reading
+ * ends. Memory stays flat whatever the workbook: a mark for every 16 strings, 8 MB of cached blocks and 4,096
+ * recently read strings. Reading
  * back is fastest in the order the strings were written, which is the order a sheet first uses them.
  */
 export class SharedStrings {
@@ -26,10 +29,15 @@ export class SharedStrings {
   private end = 0;
   private pending = Buffer.allocUnsafe(WRITE_BUFFER);
   private pendingBytes = 0;
-  private readonly blocks = new Map<number, Buffer>();
-  private last: { k: number; block: Buffer } = { k: -1, block: Buffer.alloc(0) };
+  private readonly blocks: (Buffer | undefined)[] = new Array(CACHED_BLOCKS);
+  private readonly blockNumbers = new Int32Array(CACHED_BLOCKS).fill(-1);
+  private readonly recent: string[] = new Array(RECENT);
+  private readonly recentIndex = new Int32Array(RECENT).fill(-1);
   /** The string after the last one read, and where it starts: a sheet mostly reads the next string. */
-  private next = { index: -1, at: 0 };
+  private nextIndex = -1;
+  private nextAt = 0;
+  /** Where the varint {@link readVarint} read last ends. */
+  private varintEnd = 0;
 
   /** @param limit most bytes to keep; past it, `push` throws `tooMany()`. */
   constructor(
@@ -79,19 +87,25 @@ export class SharedStrings {
 
   at(index: number): string | undefined {
     if (!(index >= 0 && index < this.count)) return undefined;
+    const slot = index & (RECENT - 1);
+    if (this.recentIndex[slot] === index) return this.recent[slot];
     this.flush();
-    let at: number;
-    if (index === this.next.index) at = this.next.at;
-    else {
+    let at = this.nextAt;
+    if (index !== this.nextIndex) {
       at = this.marks[Math.floor(index / PER_MARK)]!;
       for (let k = index % PER_MARK; k > 0; k--) {
-        const [length, from] = this.readVarint(at);
-        at = from + length;
+        const length = this.readVarint(at);
+        at = this.varintEnd + length;
       }
     }
-    const [length, from] = this.readVarint(at);
-    this.next = { index: index + 1, at: from + length };
-    return this.read(from, length).toString('utf8');
+    const length = this.readVarint(at);
+    const from = this.varintEnd;
+    this.nextIndex = index + 1;
+    this.nextAt = from + length;
+    const text = this.text(from, length);
+    this.recentIndex[slot] = index;
+    this.recent[slot] = text;
+    return text;
   }
 
   close(): void {
@@ -118,42 +132,40 @@ export class SharedStrings {
 
   /** A block read before a write may end short of what the file now holds. */
   private forgetBlocks() {
-    this.blocks.clear();
-    this.last = { k: -1, block: Buffer.alloc(0) };
+    this.blockNumbers.fill(-1);
   }
 
-  private readVarint(at: number): [value: number, next: number] {
+  /** The LEB128 number at `at`; where it ends goes to {@link varintEnd}. */
+  private readVarint(at: number): number {
     let value = 0;
     for (let shift = 1; ; shift *= 128) {
       const byte = this.block(Math.floor(at / READ_BLOCK))[at % READ_BLOCK]!;
       at++;
       value += (byte & 127) * shift;
-      if (byte < 128) return [value, at];
+      if (byte < 128) {
+        this.varintEnd = at;
+        return value;
+      }
     }
   }
 
-  private read(at: number, length: number): Buffer {
-    const k = Math.floor(at / READ_BLOCK);
+  private text(at: number, length: number): string {
     const offset = at % READ_BLOCK;
-    if (offset + length <= READ_BLOCK) return this.block(k).subarray(offset, offset + length);
+    if (offset + length <= READ_BLOCK) {
+      return this.block(Math.floor(at / READ_BLOCK)).toString('utf8', offset, offset + length);
+    }
     const bytes = Buffer.allocUnsafe(length);
     fs.readSync(this.fd, bytes, 0, length, at);
-    return bytes;
+    return bytes.toString('utf8');
   }
 
   private block(k: number): Buffer {
-    if (k === this.last.k) return this.last.block;
-    let block = this.blocks.get(k);
-    if (block) {
-      // Most recently used last, so the first is the one to drop.
-      this.blocks.delete(k);
-    } else {
-      if (this.blocks.size >= CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
-      block = Buffer.allocUnsafe(READ_BLOCK);
-      fs.readSync(this.fd, block, 0, READ_BLOCK, k * READ_BLOCK);
-    }
-    this.blocks.set(k, block);
-    this.last = { k, block };
+    const slot = k & (CACHED_BLOCKS - 1);
+    if (this.blockNumbers[slot] === k) return this.blocks[slot]!;
+    const block = this.blocks[slot] ?? Buffer.allocUnsafe(READ_BLOCK);
+    this.blocks[slot] = block;
+    fs.readSync(this.fd, block, 0, READ_BLOCK, k * READ_BLOCK);
+    this.blockNumbers[slot] = k;
     return block;
   }
 }

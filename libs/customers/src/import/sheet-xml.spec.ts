@@ -49,6 +49,10 @@ it('reads a row: its number, and each cell with its column, type, style and valu
   });
 });
 
+it('says so when a cell does not end, rather than reading on', () => {
+  expect(() => rowCells('<row r="3"><c r="A3"><v>1</v></row>', 2)).toThrow('row 3 has a cell that does not end');
+});
+
 it('joins text runs, leaving out phonetic guides, and decodes entities once', () => {
   expect(runsText('<t>plain</t>')).toBe('plain');
   expect(runsText('<r><rPr><b/></rPr><t>Bold</t></r><r><t xml:space="preserve"> and &lt;not&gt;</t></r>')).toBe(

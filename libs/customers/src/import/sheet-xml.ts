@@ -85,32 +85,46 @@ export interface RawCell {
   inline: string | null;
 }
 
-const ROW_NUMBER = /^<row\b[^>]*?\sr="(\d+)"/;
-const CELL = /<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g;
+const ROW_NUMBER = /\sr="(\d+)"/;
 const ATTRIBUTE = /\s(r|t|s)="([^"]*)"/g;
-const VALUE = /<v(?:\s[^>]*)?>([^<]*)<\/v>/;
 const INLINE = /<is>([\s\S]*?)<\/is>/;
 
 /** The row's number (or the one after `previous` when it has none) and its cells, in order. */
 export function rowCells(xml: string, previous: number): { number: number; cells: RawCell[] } {
-  const number = Number(ROW_NUMBER.exec(xml)?.[1] ?? previous + 1);
+  const openEnd = xml.indexOf('>');
+  const number = Number(ROW_NUMBER.exec(xml.slice(0, openEnd))?.[1] ?? previous + 1);
   const cells: RawCell[] = [];
-  CELL.lastIndex = 0;
   let column = 0;
-  for (let m = CELL.exec(xml); m; m = CELL.exec(xml)) {
+  for (let at = findOpen(xml, '<c', openEnd); at >= 0; at = findOpen(xml, '<c', at)) {
+    const tagEnd = xml.indexOf('>', at);
+    if (tagEnd < 0) throw new Error(`row ${number} has a cell that does not end`);
+    const empty = xml.charCodeAt(tagEnd - 1) === 47; /* / */
+    const attributes = xml.slice(at + 2, empty ? tagEnd - 1 : tagEnd);
     let type = 'n';
     let style = 0;
     let ref: string | null = null;
     ATTRIBUTE.lastIndex = 0;
-    for (let a = ATTRIBUTE.exec(m[1]!); a; a = ATTRIBUTE.exec(m[1]!)) {
+    for (let a = ATTRIBUTE.exec(attributes); a; a = ATTRIBUTE.exec(attributes)) {
       if (a[1] === 'r') ref = a[2]!;
       else if (a[1] === 't') type = a[2]!;
       else style = Number(a[2]);
     }
     column = ref === null ? column + 1 : columnOf(ref);
-    const body = m[2];
-    const value = body === undefined ? null : (VALUE.exec(body)?.[1] ?? null);
-    const inline = body === undefined ? null : (INLINE.exec(body)?.[1] ?? null);
+    let value: string | null = null;
+    let inline: string | null = null;
+    if (empty) at = tagEnd + 1;
+    else {
+      const close = xml.indexOf('</c>', tagEnd);
+      if (close < 0) throw new Error(`row ${number} has a cell that does not end`);
+      const body = xml.slice(tagEnd + 1, close);
+      at = close + 4;
+      const v = findOpen(body, '<v', 0);
+      if (v >= 0) {
+        const from = body.indexOf('>', v) + 1;
+        if (body.charCodeAt(from - 2) !== 47) value = body.slice(from, body.indexOf('</v>', from));
+      }
+      if (type === 'inlineStr') inline = INLINE.exec(body)?.[1] ?? null;
+    }
     cells.push({ column, type, style, value, inline });
   }
   return { number, cells };
