@@ -90,3 +90,10 @@ it('refuses what is not a workbook, saying so', async () => {
   const notZip = readXlsxRecords(async () => Readable.from([Buffer.from('customer_number,name\nA1,Acme\n')]));
   await expect(notZip.next()).rejects.toThrow(/^The upload can't be read as an XLSX workbook: /);
 });
+
+it("passes the machine's own errors on as they are, not as a bad upload", async () => {
+  const gone = readXlsxRecords(async () => fs.createReadStream('/nonexistent/upload.xlsx'));
+  const err = await gone.next().catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'ENOENT', syscall: 'open' });
+  expect(err).not.toHaveProperty('badInput');
+});

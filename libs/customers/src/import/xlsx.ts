@@ -7,7 +7,7 @@ import { decodeXml, elements, type RawCell, rowCells, runsText } from './sheet-x
 
 /**
  * Limits on what an XLSX may unpack to: its rows are read one at a time, but a small zip can inflate to a
- * lot, and the shared strings are held while a sheet is read.
+ * lot, and the shared strings are kept aside (on disk) while a sheet is read.
  */
 export const XLSX_LIMITS = {
   maxRows: 5_000_000,
@@ -246,7 +246,8 @@ export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncG
     }
     throw new XlsxError(`The workbook's sheet part ${path} is missing.`);
   } catch (err) {
-    if (err instanceof XlsxError) throw err;
+    // The machine's own trouble (a full disk, a file store that failed) is not the upload's fault: no XlsxError.
+    if (err instanceof XlsxError || (err as NodeJS.ErrnoException).syscall) throw err;
     throw new XlsxError(`The upload can't be read as an XLSX workbook: ${(err as Error).message}.`);
   } finally {
     strings.close();
