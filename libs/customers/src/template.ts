@@ -65,6 +65,7 @@ export async function templateXlsx(): Promise<Readable> {
   help.addRow(['column', 'meaning']).commit();
   for (const row of columnDescriptions()) help.addRow(row).commit();
   help.commit();
-  void book.commit();
+  // Not awaited (the caller streams the body as it is written); a failure ends the body with it.
+  book.commit().catch((err: Error) => body.destroy(err));
   return body;
 }
