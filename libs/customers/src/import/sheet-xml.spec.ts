@@ -49,8 +49,14 @@ it('reads a row: its number, and each cell with its column, type, style and valu
   });
 });
 
+it('reads only the r, t and s attributes, wherever they stand and however they are spaced', () => {
+  const row = '<row r="7"><c cm="1"\n\tt="str"  s="12" r="C7" vm="2"><f>A1</f><v>x</v></c></row>';
+  expect(rowCells(row, 6).cells).toEqual([{ column: 3, type: 'str', style: 12, value: 'x', inline: null }]);
+});
+
 it('says so when a cell does not end, rather than reading on', () => {
   expect(() => rowCells('<row r="3"><c r="A3"><v>1</v></row>', 2)).toThrow('row 3 has a cell that does not end');
+  expect(() => rowCells('<row r="3"><c r="A3><v>1</v></c></row>', 2)).toThrow('row 3 has a cell that does not end');
 });
 
 it('joins text runs, leaving out phonetic guides, and decodes entities once', () => {

@@ -86,7 +86,6 @@ export interface RawCell {
 }
 
 const ROW_NUMBER = /\sr="(\d+)"/;
-const ATTRIBUTE = /\s(r|t|s)="([^"]*)"/g;
 const INLINE = /<is>([\s\S]*?)<\/is>/;
 
 /** The row's number (or the one after `previous` when it has none) and its cells, in order. */
@@ -99,17 +98,22 @@ export function rowCells(xml: string, previous: number): { number: number; cells
     const tagEnd = xml.indexOf('>', at);
     if (tagEnd < 0) throw new Error(`row ${number} has a cell that does not end`);
     const empty = xml.charCodeAt(tagEnd - 1) === 47; /* / */
-    const attributes = xml.slice(at + 2, empty ? tagEnd - 1 : tagEnd);
+    // The attributes that matter are one letter long: r (where), t (type), s (style).
     let type = 'n';
     let style = 0;
-    let ref: string | null = null;
-    ATTRIBUTE.lastIndex = 0;
-    for (let a = ATTRIBUTE.exec(attributes); a; a = ATTRIBUTE.exec(attributes)) {
-      if (a[1] === 'r') ref = a[2]!;
-      else if (a[1] === 't') type = a[2]!;
-      else style = Number(a[2]);
+    let ref = 0;
+    for (let eq = xml.indexOf('="', at); eq >= 0 && eq < tagEnd; eq = xml.indexOf('="', eq + 2)) {
+      const end = xml.indexOf('"', eq + 2);
+      if (end < 0) throw new Error(`row ${number} has a cell that does not end`);
+      if (isSpace(xml.charCodeAt(eq - 2))) {
+        const name = xml.charCodeAt(eq - 1);
+        if (name === 114 /* r */) ref = columnOf(xml, eq + 2, end);
+        else if (name === 116 /* t */) type = xml.slice(eq + 2, end);
+        else if (name === 115 /* s */) style = Number(xml.slice(eq + 2, end));
+      }
+      eq = end - 1;
     }
-    column = ref === null ? column + 1 : columnOf(ref);
+    column = ref > 0 ? ref : column + 1;
     let value: string | null = null;
     let inline: string | null = null;
     if (empty) at = tagEnd + 1;
@@ -117,24 +121,26 @@ export function rowCells(xml: string, previous: number): { number: number; cells
       const close = xml.indexOf('</c>', tagEnd);
       if (close < 0) throw new Error(`row ${number} has a cell that does not end`);
       const body = xml.slice(tagEnd + 1, close);
-      at = close + 4;
       const v = findOpen(body, '<v', 0);
       if (v >= 0) {
         const from = body.indexOf('>', v) + 1;
         if (body.charCodeAt(from - 2) !== 47) value = body.slice(from, body.indexOf('</v>', from));
       }
       if (type === 'inlineStr') inline = INLINE.exec(body)?.[1] ?? null;
+      at = close + 4;
     }
     cells.push({ column, type, style, value, inline });
   }
   return { number, cells };
 }
 
-/** `C4` → 3; `AB12` → 28. */
-function columnOf(ref: string): number {
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
+/** The column of a reference held in `text[from, to)`: `C4` → 3, `AB12` → 28. */
+function columnOf(text: string, from: number, to: number): number {
   let column = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const c = ref.charCodeAt(i);
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
     if (c < 65 || c > 90) break;
     column = column * 26 + (c - 64);
   }
