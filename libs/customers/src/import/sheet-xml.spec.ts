@@ -66,5 +66,9 @@ it('joins text runs, leaving out phonetic guides, and decodes entities once', ()
   );
   expect(runsText('<t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh><phoneticPr fontId="1"/>')).toBe('東京');
   expect(runsText('<t/>')).toBe('');
+  expect(runsText('<t>a</t><rPh sb="0" eb="1"><t>x</t></rPh><t>b</t><rPh><t>y</t></rPh><t>c</t>')).toBe('abc');
+  // Cut short: the runs before the break, nothing after it.
+  expect(runsText('<t>kept</t><rPh><t>guide that never ends</t>')).toBe('kept');
+  expect(runsText('<t>kept</t><t>no end')).toBe('kept');
   expect(decodeXml('&amp;lt; &#38; &#x1F600; &quot;&apos;')).toBe('&lt; & 😀 "\'');
 });

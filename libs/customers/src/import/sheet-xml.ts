@@ -56,13 +56,34 @@ function findOpen(text: string, open: string, from: number): number {
   return -1;
 }
 
-const TEXT_RUN = /<t(?:\s[^>]*)?>([^<]*)<\/t>|<t(?:\s[^>]*)?\/>|<rPh\b[\s\S]*?<\/rPh>/g;
-
-/** The text of an `<si>` or `<is>`: its `<t>` runs joined, without phonetic guides (`<rPh>`). */
+/**
+ * The text of an `<si>` or `<is>`: its `<t>` runs joined, without phonetic guides (`<rPh>`). One pass with
+ * `indexOf`, each position looked at a bounded number of times, so no workbook can make it slow.
+ */
 export function runsText(xml: string): string {
   let out = '';
-  TEXT_RUN.lastIndex = 0;
-  for (let m = TEXT_RUN.exec(xml); m; m = TEXT_RUN.exec(xml)) if (m[1] !== undefined) out += m[1];
+  let guide = xml.indexOf('<rPh');
+  for (let at = findOpen(xml, '<t', 0); at >= 0; at = findOpen(xml, '<t', at)) {
+    if (guide >= 0 && guide < at) {
+      const end = xml.indexOf('</rPh>', guide);
+      if (end < 0) break;
+      guide = xml.indexOf('<rPh', end);
+      if (at < end) {
+        at = end;
+        continue;
+      }
+    }
+    const tagEnd = xml.indexOf('>', at);
+    if (tagEnd < 0) break;
+    if (xml.charCodeAt(tagEnd - 1) === 47 /* <t/> */) {
+      at = tagEnd;
+      continue;
+    }
+    const close = xml.indexOf('</t>', tagEnd);
+    if (close < 0) break;
+    out += xml.slice(tagEnd + 1, close);
+    at = close;
+  }
   return decodeXml(out);
 }
 
