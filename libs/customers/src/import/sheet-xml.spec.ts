@@ -17,6 +17,7 @@ const SHEET =
   '<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="C1" t="inlineStr"><is><t>Zürich &amp; Co</t></is></c></row>' +
   '<row r="2"/>' +
   '<row r="4"><c r="B4" s="3"><v>0.5</v></c></row>' +
+  '<row r="5"></row>' +
   '</sheetData><rowBreaks/></worksheet>';
 
 it('cuts out every whole element, however the text is chunked', async () => {
@@ -24,6 +25,7 @@ it('cuts out every whole element, however the text is chunked', async () => {
     '<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="C1" t="inlineStr"><is><t>Zürich &amp; Co</t></is></c></row>',
     '<row r="2"/>',
     '<row r="4"><c r="B4" s="3"><v>0.5</v></c></row>',
+    '<row r="5"></row>',
   ];
   for (const size of [1, 2, 3, 7, 64, 100_000]) {
     expect(await collect(elements(chunked(SHEET, size), 'row'))).toEqual(expected);

@@ -10,12 +10,18 @@ import { StringDecoder } from 'node:string_decoder';
 /** Longest single element held while it is read: a row of 500 cells of Excel's 32,767 characters, and room. */
 const MAX_ELEMENT_CHARS = 64 * 1024 ** 2;
 
-/** Each whole `<tag …>…</tag>` (or `<tag …/>`) in the XML, in order, as text. */
+/**
+ * Each whole `<tag …>…</tag>` (or `<tag …/>`) in the XML, in order, as text. An element cut at a chunk's end
+ * waits for the next chunk, and the search for its end goes on from where it stopped, not from its start.
+ */
 export async function* elements(chunks: AsyncIterable<Buffer>, tag: string): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   const open = `<${tag}`;
   const close = `</${tag}>`;
   let text = '';
+  // For an element cut short (it then starts `text`): where its open tag ends, and how far it has no end tag.
+  let tagEnd = -1;
+  let searched = 0;
   for await (const chunk of chunks) {
     text += decoder.write(chunk);
     let from = 0;
@@ -26,21 +32,38 @@ export async function* elements(chunks: AsyncIterable<Buffer>, tag: string): Asy
         from = Math.max(from, text.length - open.length);
         break;
       }
-      const tagEnd = text.indexOf('>', start);
+      if (start > 0) {
+        tagEnd = -1;
+        searched = 0;
+      }
+      if (tagEnd < 0) tagEnd = text.indexOf('>', start + searched);
       if (tagEnd < 0) {
+        searched = text.length - start;
         from = start;
         break;
       }
-      const end = text.charCodeAt(tagEnd - 1) === 47 /* / */ ? tagEnd + 1 : text.indexOf(close, tagEnd);
+      if (text.charCodeAt(tagEnd - 1) === 47 /* / */) {
+        yield text.slice(start, tagEnd + 1);
+        from = tagEnd + 1;
+        tagEnd = -1;
+        searched = 0;
+        continue;
+      }
+      const end = text.indexOf(close, Math.max(tagEnd, start + searched));
       if (end < 0) {
+        searched = Math.max(0, text.length - start - close.length + 1);
         from = start;
         break;
       }
-      const stop = end === tagEnd + 1 ? end : end + close.length;
-      yield text.slice(start, stop);
-      from = stop;
+      yield text.slice(start, end + close.length);
+      from = end + close.length;
+      tagEnd = -1;
+      searched = 0;
     }
-    text = text.slice(from);
+    if (from > 0) {
+      if (tagEnd >= 0) tagEnd -= from;
+      text = text.slice(from);
+    }
     if (text.length > MAX_ELEMENT_CHARS)
       throw new Error(`a <${tag}> element longer than ${MAX_ELEMENT_CHARS} characters`);
   }
