@@ -7,8 +7,11 @@ import { StringDecoder } from 'node:string_decoder';
  * styles) stay with exceljs.
  */
 
-/** Longest single element held while it is read: a row of 500 cells of Excel's 32,767 characters, and room. */
-const MAX_ELEMENT_CHARS = 64 * 1024 ** 2;
+/**
+ * Longest single element held while it is read: a row of 500 cells of Excel's 32,767 characters, and its markup.
+ * (Each chunk of a cut element is appended to it, and searching the joined text copies it: keep this small.)
+ */
+const MAX_ELEMENT_CHARS = 17 * 1024 ** 2;
 
 /**
  * Each whole `<tag …>…</tag>` (or `<tag …/>`) in the XML, in order, as text. An element cut at a chunk's end
