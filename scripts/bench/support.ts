@@ -6,6 +6,8 @@ import path from 'node:path';
 import { createAccount } from '@customer-hub/accounts';
 import { loadConfig } from '@customer-hub/config';
 import { createDataSource, type DataSource, ensureDatabase, runMigrations } from '@customer-hub/db';
+import { createRedisClient } from '@customer-hub/queue';
+import { deleteKeys } from '@customer-hub/testing';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -124,6 +126,10 @@ export async function benchWorld(name: string): Promise<BenchWorld> {
       await admin.initialize();
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await admin.destroy();
+      const config = loadConfig(env);
+      const redis = createRedisClient(config, 'worker');
+      await deleteKeys(redis, `${config.redis.prefix}:*`);
+      redis.disconnect();
       fs.rmSync(files, { recursive: true, force: true });
     },
   };

@@ -75,7 +75,8 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
   };
 }
 
-async function deleteKeys(redis: IORedis, pattern: string): Promise<void> {
+/** Deletes every Redis key matching `pattern` (a queue prefix's keys, when a test or bench is done). */
+export async function deleteKeys(redis: IORedis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
