@@ -16,8 +16,8 @@ const RECENT = 4096;
  * A workbook's shared strings, kept on disk while a sheet that points into them is read: each as its UTF-8
  * length (LEB128) and bytes in an unlinked temp file, which goes away with its descriptor however the process
  * ends. Memory stays flat whatever the workbook: a mark for every 16 strings, 8 MB of cached blocks and 4,096
- * recently read strings. Reading
- * back is fastest in the order the strings were written, which is the order a sheet first uses them.
+ * recently read strings. Reading back is fastest in the order the strings were written, which is the order a
+ * sheet first uses them.
  */
 export class SharedStrings {
   private readonly fd: number;
@@ -27,7 +27,7 @@ export class SharedStrings {
   private count = 0;
   /** Bytes written to the file so far (and where the next string goes). */
   private end = 0;
-  private pending = Buffer.allocUnsafe(WRITE_BUFFER);
+  private readonly pending = Buffer.allocUnsafe(WRITE_BUFFER);
   private pendingBytes = 0;
   private readonly blocks: (Buffer | undefined)[] = new Array(CACHED_BLOCKS);
   private readonly blockNumbers = new Int32Array(CACHED_BLOCKS).fill(-1);
@@ -73,7 +73,6 @@ export class SharedStrings {
     if (record > WRITE_BUFFER) {
       const bytes = Buffer.allocUnsafe(record);
       bytes.write(text, writeVarint(bytes, 0, length));
-      this.flush();
       fs.writeSync(this.fd, bytes, 0, record, this.end);
       this.forgetBlocks();
     } else {

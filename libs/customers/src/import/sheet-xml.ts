@@ -3,8 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 /**
  * A plain scanner for the two big parts of a workbook, a sheet's rows and the shared strings: both are long runs
  * of one small element (`<row>`, `<si>`), so each element is cut out of the decoded text as a whole and read
- * with a few regular expressions, without a SAX event or an object per cell. The small parts (workbook, rels,
- * styles) stay with exceljs.
+ * with `indexOf`, without a SAX event per tag. The small parts (workbook, rels, styles) stay with exceljs.
  */
 
 /**

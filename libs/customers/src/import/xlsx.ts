@@ -209,13 +209,8 @@ function workbookOf(book: ReaderInternals, strings: SharedStrings): Workbook {
  * The shared strings wait in an unlinked temp file (see {@link SharedStrings}); no part is copied aside.
  */
 export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncGenerator<CsvItem> {
-  const book = new Reader(null, {
-    sharedStrings: 'ignore',
-    hyperlinks: 'ignore',
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
+  // Only the styles option matters: the reader parses just the parts handed to it (see readIndex).
+  const book = new Reader(null, { styles: 'cache' });
   const limit = XLSX_LIMITS.maxSharedStringsBytes;
   const strings = new SharedStrings(
     limit,
@@ -225,9 +220,10 @@ export async function* readXlsxRecords(open: OpenUpload, sheet?: string): AsyncG
     await readIndex(book, open, strings);
     const workbook = workbookOf(book, strings);
     const path = chooseSheet(book, sheet);
+    const part = path.toLowerCase(); // as in readIndex: writers differ in case
     const unpacked = new Unpacked(XLSX_LIMITS.maxUnpackedBytes);
     for await (const entry of zipEntries(open)) {
-      if (entry.path !== path) {
+      if (entry.path.toLowerCase() !== part) {
         entry.autodrain();
         continue;
       }
