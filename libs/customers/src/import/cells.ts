@@ -30,12 +30,16 @@ export type CellResult = string | Invalid;
 /** A cell exported formula-safe ("'=x") comes back as it was stored. */
 export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
 
-/** Splits a multi-value cell, trimming and dropping empties. */
-export const splitValues = (cell: string, separator: string) =>
-  cell
-    .split(separator)
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
+/** Splits a multi-value cell (trimmed), trimming and dropping empties. */
+export function splitValues(cell: string, separator: string): string[] {
+  if (!cell.includes(separator)) return cell === '' ? [] : [cell];
+  const out: string[] = [];
+  for (const piece of cell.split(separator)) {
+    const v = piece.trim();
+    if (v !== '') out.push(v);
+  }
+  return out;
+}
 
 export function checkText(v: string, max: number): string | null {
   if (v.length > max) return `is longer than ${max} characters`;
@@ -46,9 +50,11 @@ export function checkText(v: string, max: number): string | null {
 export const checkEmail = (v: string) =>
   v.length > 254 || !EMAIL.test(v) ? 'is not an email address' : checkText(v, 254);
 
-/** Checks and normalises one non-blank cell of a scalar field (the stored spelling, which the export writes). */
-export function parseCell(field: ScalarField, raw: string, separator: string): CellResult {
-  const v = raw.trim();
+/**
+ * Checks and normalises one non-blank, trimmed cell of a scalar field (the stored spelling, which the export
+ * writes).
+ */
+export function parseCell(field: ScalarField, v: string, separator: string): CellResult {
   switch (field.kind) {
     case 'text':
     case 'code': {

@@ -44,8 +44,14 @@ type PartCheck = 'address' | 'email' | 'phones' | 'custom';
 interface Group {
   setSlot: number;
   clearSlot: number;
-  parts: { part: string; index: number; check: PartCheck }[];
+  /** Each part with its JSON key, quoted once (`"city":`). */
+  parts: { part: string; key: string; index: number; check: PartCheck }[];
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what JSON must escape
+const JSON_ESCAPE = /["\\\u0000-\u001f]/;
+/** A JSON string literal: most cells need no escaping, and quoting them by hand is cheaper than JSON.stringify. */
+const jsonString = (v: string) => (JSON_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
@@ -74,10 +80,10 @@ export class RowStager {
     private readonly o: { blank: Blank; separator: string; deleting: boolean },
   ) {
     this.scalars = layout.scalars.map((s) => ({ ...s, slot: slotOf(s.field.column) }));
-    const group = (name: string, parts: Group['parts']): Group => ({
+    const group = (name: string, parts: Omit<Group['parts'][number], 'key'>[]): Group => ({
       setSlot: slotOf(`${name}_set`),
       clearSlot: slotOf(`${name}_clear`),
-      parts,
+      parts: parts.map((p) => ({ ...p, key: `${JSON.stringify(p.part)}:` })),
     });
     this.groups = [
       ...layout.addresses.map((a) =>
@@ -154,10 +160,11 @@ export class RowStager {
       if (name !== '') row[this.nameSlot] = name;
     }
 
+    // Each group's parts to set as a JSON object, written as text: one string per group, no object to stringify.
     for (const g of this.groups) {
-      let set: Record<string, unknown> | null = null;
+      let set = '';
       let clear: string[] | null = null;
-      for (const { part, index, check } of g.parts) {
+      for (const { part, key, index, check } of g.parts) {
         const raw = cellAt(fields, index);
         if (raw === '') {
           if (o.blank === 'clear') {
@@ -169,10 +176,11 @@ export class RowStager {
         const problem = checkPart(check, raw);
         if (problem)
           return { column: this.where(index), value: raw, message: `${this.header[index]?.trim()} ${problem}` };
-        set ??= {};
-        set[part] = check === 'phones' ? splitValues(raw, o.separator) : raw;
+        const value =
+          check === 'phones' ? `[${splitValues(raw, o.separator).map(jsonString).join(',')}]` : jsonString(raw);
+        set += `${set ? ',' : '{'}${key}${value}`;
       }
-      if (set) row[g.setSlot] = JSON.stringify(set);
+      if (set) row[g.setSlot] = `${set}}`;
       if (clear) row[g.clearSlot] = pgArray(clear);
     }
     return row;

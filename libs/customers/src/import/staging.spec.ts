@@ -1,0 +1,43 @@
+import { layoutOf } from './layout';
+import { RowStager, STAGED_COLUMNS } from './staging';
+
+const HEADER = ['customer_number', 'name', 'billing_line1', 'billing_city', 'contact1_phones', 'custom:route'];
+
+/** The staged row as column → value, for reading the assertions. */
+function stage(fields: string[], blank: 'ignore' | 'clear' = 'ignore') {
+  const stager = new RowStager(layoutOf(HEADER), HEADER, { blank, separator: '|', deleting: false });
+  const row = stager.stage(2, fields);
+  if (!Array.isArray(row)) throw new Error(`rejected: ${row.message}`);
+  return Object.fromEntries(['line', 'number', ...STAGED_COLUMNS].map((c, i) => [c, row[i]]));
+}
+
+describe('RowStager', () => {
+  it('writes structured parts as JSON that keeps quotes, backslashes, tabs and line breaks', () => {
+    const awkward = 'Unit "B"\\2\tBay\nRear';
+    const row = stage(['C1', 'Acme', awkward, 'Zürich', ' 0113 | "07700"\\1 |', 'R"7']);
+    expect(JSON.parse(row.billing_set!)).toEqual({ line1: awkward, city: 'Zürich' });
+    expect(JSON.parse(row.contact1_set!)).toEqual({ phones: ['0113', '"07700"\\1'] });
+    expect(JSON.parse(row.custom_set!)).toEqual({ route: 'R"7' });
+    expect(row.billing_clear).toBeNull();
+  });
+
+  it('leaves blank parts out with blank=ignore and lists them to clear with blank=clear', () => {
+    const ignore = stage(['C1', 'Acme', '', 'Leeds', '', '']);
+    expect(JSON.parse(ignore.billing_set!)).toEqual({ city: 'Leeds' });
+    expect([ignore.billing_clear, ignore.contact1_set, ignore.custom_set]).toEqual([null, null, null]);
+
+    const clear = stage(['C1', 'Acme', '', 'Leeds', '', ''], 'clear');
+    expect(JSON.parse(clear.billing_set!)).toEqual({ city: 'Leeds' });
+    expect(clear.billing_clear).toBe('{"line1"}');
+    expect([clear.contact1_set, clear.contact1_clear, clear.custom_clear]).toEqual([null, '{"phones"}', '{"route"}']);
+  });
+
+  it('rejects a part with a control character, naming its column', () => {
+    const stager = new RowStager(layoutOf(HEADER), HEADER, { blank: 'ignore', separator: '|', deleting: false });
+    expect(stager.stage(7, ['C1', 'Acme', 'a\u0007b', '', '', ''])).toEqual({
+      column: '3 (billing_line1)',
+      value: 'a\u0007b',
+      message: 'billing_line1 contains a control character',
+    });
+  });
+});
