@@ -125,6 +125,37 @@ describe('customer import', () => {
     }
   });
 
+  it('sees a change where the stored address, contacts or custom fields hold more than the file sets', async () => {
+    const full =
+      'customer_number,name,billing_line1,billing_city,contact1_name,contact1_phones,contact2_name,custom:route,custom:dock\n' +
+      'K1,Kay,1 Main St,Leeds,Ann,111|222,Bob,R1,D4\n';
+    await importFile(full);
+    const changes = [
+      // a phone list that is a part of the stored one, or the same phones in another order
+      ['contact1_phones\nK1,111', '?blank=ignore'],
+      ['contact1_phones\nK1,222|111', '?blank=ignore'],
+      // a part cleared in each structured column
+      ['billing_line1,billing_city\nK1,,Leeds', '?blank=clear'],
+      ['contact1_name,contact1_phones\nK1,Ann,', '?blank=clear'],
+      ['custom:route,custom:dock\nK1,R1,', '?blank=clear'],
+      // contact 2 emptied: the stored array loses its last slot
+      ['contact2_name\nK1,', '?blank=clear'],
+    ];
+    for (const [columns, query] of changes) {
+      await importFile(full);
+      const file = `customer_number,${columns}\n`;
+      expect({ columns, counts: (await importFile(file, query)).job.counts }).toMatchObject({
+        columns,
+        counts: { updated: 1 },
+      });
+      expect({ columns, counts: (await importFile(file, query)).job.counts }).toMatchObject({
+        columns,
+        counts: { unchanged: 1 },
+      });
+    }
+    expect(await customer('K1')).toMatchObject({ contacts: [{ name: 'Ann', phones: ['111', '222'] }] });
+  });
+
   it('blank=ignore keeps stored values, blank=clear clears them (to the default where there is one)', async () => {
     await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,b@example.com,x|y,York\n');
     const kept = await importFile('customer_number,name,email,labels,billing_city\nB1,Bravo,,,\n');
