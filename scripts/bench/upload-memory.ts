@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { createAccount } from '@customer-hub/accounts';
 import { loadConfig } from '@customer-hub/config';
 import { createDataSource, ensureDatabase, runMigrations } from '@customer-hub/db';
+import { createRedisClient } from '@customer-hub/queue';
+import { deleteKeys } from '@customer-hub/testing';
 
 /**
  * `npm run bench:upload -- --mb 1024`: streams generated uploads of growing size into a separate API process
@@ -85,11 +87,17 @@ async function main() {
     }
   } finally {
     api.kill('SIGTERM');
+    if (api.exitCode === null) await new Promise((exited) => api.once('exit', exited));
     await ds.destroy();
     const admin = createDataSource(loadConfig({ DATABASE_URL: base.database.url.replace(/\/[^/]*$/, '/postgres') }));
     await admin.initialize();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.destroy();
+    // The diagnostic jobs it queued, and the queues' own keys.
+    const config = loadConfig(env);
+    const redis = createRedisClient(config, 'worker');
+    await deleteKeys(redis, `${config.redis.prefix}:*`);
+    redis.disconnect();
     fs.rmSync(files, { recursive: true, force: true });
   }
 }
