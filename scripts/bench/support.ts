@@ -38,21 +38,16 @@ const CLOCK_TICKS = 100;
 export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export interface BenchWorld {
-  env: Record<string, string>;
-  ds: DataSource;
-  token: string;
-  accountId: string;
+export interface BenchWorld extends BenchData {
   databaseUrl: string;
   api: ChildProcess;
   worker: ChildProcess;
-  port: number;
   /** Runs SQL through psql, as an operator would (the baseline side of each benchmark). */
   psql(sql: string): void;
-  close(): Promise<void>;
 }
 
-function start(entry: string, env: Record<string, string>): Promise<ChildProcess> {
+/** Starts the API or the worker as `npm start` would (the worker with its heap flags) and waits until it is ready. */
+export function startProcess(entry: string, env: Record<string, string>): Promise<ChildProcess> {
   const worker = entry.includes('worker');
   const profile =
     process.env.BENCH_PROFILE && (worker || process.env.BENCH_PROFILE === 'all')
@@ -82,8 +77,18 @@ function start(entry: string, env: Record<string, string>): Promise<ChildProcess
   });
 }
 
-/** A throwaway database, file store and queue prefix, with an API and a worker process on them. */
-export async function benchWorld(name: string): Promise<BenchWorld> {
+/** A throwaway database (with one account), file store and queue prefix, and the env that points processes at them. */
+export interface BenchData {
+  env: Record<string, string>;
+  ds: DataSource;
+  token: string;
+  accountId: string;
+  port: number;
+  /** Drops the database, the files and the queue prefix's Redis keys (stop the processes first). */
+  close(): Promise<void>;
+}
+
+export async function benchData(name: string): Promise<BenchData> {
   const base = loadConfig();
   const dbName = `hub_bench_${name}_${process.pid}`;
   const dbUrl = new URL(base.database.url);
@@ -102,35 +107,50 @@ export async function benchWorld(name: string): Promise<BenchWorld> {
   const ds = await createDataSource(loadConfig(env)).initialize();
   await runMigrations(ds);
   const { token, account } = await createAccount(ds, { name: `Bench ${name}`, adminEmail: 'bench@bench.test' });
-  const api = await start('apps/api/src/main.ts', env);
-  const worker = await start('apps/worker/src/main.ts', env);
   return {
     env,
     ds,
     token: token.token,
     accountId: account.id,
-    databaseUrl: env.DATABASE_URL,
-    api,
-    worker,
     port,
-    psql: (sql) =>
-      execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', env.DATABASE_URL, '-c', sql], { stdio: 'inherit' }),
     async close() {
-      api.kill('SIGTERM');
-      worker.kill('SIGTERM');
-      await Promise.all(
-        [api, worker].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
-      );
       await ds.destroy();
       const admin = createDataSource(loadConfig({ DATABASE_URL: base.database.url.replace(/\/[^/]*$/, '/postgres') }));
       await admin.initialize();
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await admin.destroy();
+      // The jobs the benchmark queued, and the queues' own keys.
       const config = loadConfig(env);
       const redis = createRedisClient(config, 'worker');
       await deleteKeys(redis, `${config.redis.prefix}:*`);
       redis.disconnect();
       fs.rmSync(files, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Stops a process started by {@link startProcess} and waits until it has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  if (child.exitCode === null) await new Promise((exited) => child.once('exit', exited));
+}
+
+/** {@link benchData} with an API and a worker process on it. */
+export async function benchWorld(name: string): Promise<BenchWorld> {
+  const data = await benchData(name);
+  const { env } = data;
+  const api = await startProcess('apps/api/src/main.ts', env);
+  const worker = await startProcess('apps/worker/src/main.ts', env);
+  return {
+    ...data,
+    databaseUrl: env.DATABASE_URL!,
+    api,
+    worker,
+    psql: (sql) =>
+      execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', env.DATABASE_URL!, '-c', sql], { stdio: 'inherit' }),
+    async close() {
+      await Promise.all([api, worker].map(stopProcess));
+      await data.close();
     },
   };
 }

@@ -30,9 +30,12 @@ export type CellResult = string | Invalid;
 /** A cell exported formula-safe ("'=x") comes back as it was stored. */
 export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
 
-/** Splits a multi-value cell (trimmed), trimming and dropping empties. */
+/** Splits a multi-value cell, trimming and dropping empties. */
 export function splitValues(cell: string, separator: string): string[] {
-  if (!cell.includes(separator)) return cell === '' ? [] : [cell];
+  if (!cell.includes(separator)) {
+    const v = cell.trim();
+    return v === '' ? [] : [v];
+  }
   const out: string[] = [];
   for (const piece of cell.split(separator)) {
     const v = piece.trim();
