@@ -117,8 +117,9 @@ export async function applyCustomerChunk(
 }
 
 /**
- * Before the chunks (on every attempt; safe to repeat): adds the labels the file names to the account's list,
- * so no chunk stores a label the list lacks. Returns the chunks, `chunkRows` changing lines each, in line order
+ * Before the chunks (on every attempt; safe to repeat): adds the labels the changing lines name to the account's
+ * list, so no chunk stores a label the list lacks. An unchanged line's labels are its customer's, which the list
+ * already holds (deleting a label takes it off every customer), so only the changing lines are read. Returns the chunks, `chunkRows` changing lines each, in line order
  * (the same list on every call).
  */
 export async function prepareCustomerChunks(
@@ -132,7 +133,8 @@ export async function prepareCustomerChunks(
   if (mode !== 'delete') {
     await db.query(
       `INSERT INTO labels (account_id, name)
-       SELECT DISTINCT $1::uuid, unnest(string_to_array(labels, chr(31))) FROM ${stage} WHERE labels <> ''
+       SELECT DISTINCT $1::uuid, unnest(string_to_array(s.labels, chr(31)))
+       FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line WHERE s.labels <> ''
        ON CONFLICT DO NOTHING`,
       [accountId],
     );

@@ -1,5 +1,5 @@
 import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
-import { analyzeIfStale, copyRowBatches, type PoolClient, withPgClient } from '@customer-hub/db';
+import { analyzeIfStale, copyLineBatches, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
 import { type Layout, LayoutError, layoutOf } from './layout';
@@ -23,9 +23,9 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
   await client.query(createStagingSql(stage));
   let stager: RowStager | null = null;
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
-  /** Turns one batch of records into staging rows; rejected rows and unknown columns go to the report. */
-  async function stageBatch(items: CsvItem[]): Promise<(string | null)[][]> {
-    const out: (string | null)[][] = [];
+  /** Turns one batch of records into staging rows' COPY lines; rejected rows and unknown columns go to the report. */
+  async function stageBatch(items: CsvItem[]): Promise<string[]> {
+    const out: string[] = [];
     for (const item of items) {
       state.seen++;
       if (isLineError(item)) {
@@ -58,18 +58,18 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
         await report.add({ line: item.line, ...staged });
         continue;
       }
-      out.push(staged);
+      out.push(stager.copyLine(staged));
     }
     return out;
   }
-  async function* batches(): AsyncGenerator<(string | null)[][]> {
+  async function* batches(): AsyncGenerator<string[]> {
     for await (const items of readRecordBatches(ctx)) {
       yield await stageBatch(items);
       await ctx.checkpoint();
       await ctx.progress(state.seen);
     }
   }
-  await copyRowBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
+  await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
   await client.query(`ANALYZE ${stage}`);
   return state;
 }

@@ -1,3 +1,4 @@
+import { copyLine } from '@customer-hub/db';
 import { layoutOf } from './layout';
 import { RowStager, STAGED_COLUMNS } from './staging';
 
@@ -39,5 +40,27 @@ describe('RowStager', () => {
       value: 'a\u0007b',
       message: 'billing_line1 contains a control character',
     });
+  });
+
+  it('writes the COPY line a generic formatter would, escaping what needs it', () => {
+    const header = [...HEADER, 'type', 'labels', 'delivery_days', 'portal_access', 'customer_group', 'first_name'];
+    const fields = [
+      ['C\\1\t', 'Acme\nNorth', 'a\\b', '', '0113|0114', 'R\t7', 'Consumer', 'vip|b\\c', 'Mon|fri', 'yes', 'G\\1', 'x'],
+      ['C2', 'B', '', '', '', '', '', '', '', '', '', ''],
+    ];
+    for (const blank of ['ignore', 'clear'] as const) {
+      for (const deleting of [false, true]) {
+        const stager = new RowStager(layoutOf(header), header, { blank, separator: '|', deleting });
+        for (const f of fields) {
+          const row = stager.stage(3, f);
+          if (!Array.isArray(row)) throw new Error(`rejected: ${row.message}`);
+          expect(stager.copyLine(row)).toBe(copyLine(row));
+        }
+      }
+    }
+    // The same spelling parsed again (remembered) stages the same value.
+    const stager = new RowStager(layoutOf(header), header, { blank: 'ignore', separator: '|', deleting: false });
+    const again = [stager.stage(2, fields[0]!), stager.stage(3, fields[0]!)] as string[][];
+    expect(again[1]!.slice(2, -1)).toEqual(again[0]!.slice(2, -1));
   });
 });

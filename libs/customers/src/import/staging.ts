@@ -1,6 +1,6 @@
-import { uuidV7 } from '@customer-hub/db';
+import { copyText, uuidV7 } from '@customer-hub/db';
 import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS, type ScalarField } from '../fields';
-import { checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
+import { type CellResult, checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
 import type { Layout } from './layout';
 
 /** Staging table of one customer import (its id is a uuid we made: hex only). */
@@ -45,7 +45,7 @@ interface Group {
   setSlot: number;
   clearSlot: number;
   /** Each part with its JSON key, quoted once (`"city":`). */
-  parts: { part: string; key: string; index: number; check: PartCheck }[];
+  parts: { part: string; key: string; index: number; check: PartCheck; max: number }[];
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: what JSON must escape
@@ -53,14 +53,23 @@ const JSON_ESCAPE = /["\\\u0000-\u001f]/;
 /** A JSON string literal: most cells need no escaping, and quoting them by hand is cheaper than JSON.stringify. */
 const jsonString = (v: string) => (JSON_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
 
+/** Kinds of cell whose values repeat from row to row, so a stager parses each spelling once. */
+const REPEATING = new Set<ScalarField['kind']>(['code', 'enum', 'bool', 'time', 'days', 'labels']);
+/** Distinct spellings remembered per column: enough for codes and flags, bounded for a column of unique values. */
+const SEEN_MAX = 4096;
+/** Kinds whose staged value is plain ASCII the stager wrote itself, never needing COPY escaping. */
+const PLAIN = new Set<ScalarField['kind']>(['enum', 'bool', 'time', 'days']);
+
+/** Longest value of each kind of part (an email's own check has its limit). */
+const PART_MAX: Record<PartCheck, number> = { address: ADDRESS_MAX, email: 254, phones: 200, custom: CUSTOM_MAX };
+
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
 const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
 
-function checkPart(check: PartCheck, v: string): string | null {
+function checkPart(check: PartCheck, max: number, v: string): string | null {
   if (check === 'email') return checkEmail(v);
-  if (check === 'phones') return checkText(v, 200);
-  return checkText(v, check === 'custom' ? CUSTOM_MAX : ADDRESS_MAX);
+  return checkText(v, max);
 }
 
 /**
@@ -69,21 +78,36 @@ function checkPart(check: PartCheck, v: string): string | null {
  * carry what to set and what to clear. A row with a bad cell gives its first problem instead.
  */
 export class RowStager {
-  private readonly scalars: { field: ScalarField; index: number; slot: number }[];
+  private readonly scalars: {
+    field: ScalarField;
+    index: number;
+    slot: number;
+    /** Parsed cells of a field with few distinct values (codes, flags, days, labels), by cell text. */
+    seen: Map<string, CellResult> | null;
+  }[];
   private readonly groups: Group[];
   private readonly nameSlot = slotOf('name');
   private readonly idSlot = slotOf('id');
+  /** The slots this layout can fill, in COPY order, and whether a value there may need COPY escaping. */
+  private readonly filled: { slot: number; text: boolean }[];
+  /** What goes before each filled slot's value (a tab, and `\N` for each slot in between), and after the last. */
+  private readonly gaps: string[];
+  private readonly end: string;
 
   constructor(
     private readonly layout: Layout,
     private readonly header: string[],
     private readonly o: { blank: Blank; separator: string; deleting: boolean },
   ) {
-    this.scalars = layout.scalars.map((s) => ({ ...s, slot: slotOf(s.field.column) }));
-    const group = (name: string, parts: Omit<Group['parts'][number], 'key'>[]): Group => ({
+    this.scalars = layout.scalars.map((s) => ({
+      ...s,
+      slot: slotOf(s.field.column),
+      seen: REPEATING.has(s.field.kind) ? new Map() : null,
+    }));
+    const group = (name: string, parts: Omit<Group['parts'][number], 'key' | 'max'>[]): Group => ({
       setSlot: slotOf(`${name}_set`),
       clearSlot: slotOf(`${name}_clear`),
-      parts: parts.map((p) => ({ ...p, key: `${JSON.stringify(p.part)}:` })),
+      parts: parts.map((p) => ({ ...p, key: `${JSON.stringify(p.part)}:`, max: PART_MAX[p.check] })),
     });
     this.groups = [
       ...layout.addresses.map((a) =>
@@ -111,6 +135,32 @@ export class RowStager {
         layout.custom.map((c) => ({ part: c.key, index: c.index, check: 'custom' as const })),
       ),
     ].filter((g) => g.parts.length > 0);
+
+    // line and id are digits and hex; a parsed flag, time, choice or day list is plain ASCII; the rest is text.
+    const filled = new Map<number, boolean>([[0, false]]);
+    filled.set(1, true);
+    if (!o.deleting) {
+      for (const { field, slot } of this.scalars) filled.set(slot, !PLAIN.has(field.kind));
+      if (layout.nameParts.length) filled.set(this.nameSlot, true);
+      for (const g of this.groups) filled.set(g.setSlot, true).set(g.clearSlot, true);
+      filled.set(this.idSlot, false);
+    }
+    this.filled = [...filled].sort(([a], [b]) => a - b).map(([slot, text]) => ({ slot, text }));
+    const nulls = (from: number, to: number) => '\t\\N'.repeat(to - from);
+    this.gaps = this.filled.map(({ slot }, i) => (i === 0 ? '' : `${nulls(this.filled[i - 1]!.slot + 1, slot)}\t`));
+    this.end = `${nulls(this.filled.at(-1)!.slot + 1, STAGED_COLUMNS.length + 2)}\n`;
+  }
+
+  /** A staged row as its COPY line: only the slots this layout can fill are looked at. */
+  copyLine(row: (string | null)[]): string {
+    const { filled, gaps } = this;
+    let line = '';
+    for (let i = 0; i < filled.length; i++) {
+      const { slot, text } = filled[i]!;
+      const v = row[slot]!;
+      line += gaps[i] + (v === null ? '\\N' : text ? copyText(v) : v);
+    }
+    return line + this.end;
   }
 
   private where(i: number) {
@@ -132,7 +182,7 @@ export class RowStager {
     if (o.deleting) return row;
     row[this.idSlot] = uuidV7();
 
-    for (const { field, index, slot } of this.scalars) {
+    for (const { field, index, slot, seen } of this.scalars) {
       const raw = cellAt(fields, index);
       if (raw === '') {
         if (o.blank === 'ignore') continue;
@@ -142,7 +192,11 @@ export class RowStager {
         row[slot] = '';
         continue;
       }
-      const parsed = parseCell(field, raw, o.separator);
+      let parsed = seen?.get(raw);
+      if (parsed === undefined) {
+        parsed = parseCell(field, raw, o.separator);
+        if (seen && seen.size < SEEN_MAX && raw.length <= 64) seen.set(raw, parsed);
+      }
       if (typeof parsed !== 'string') {
         return { column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` };
       }
@@ -164,7 +218,7 @@ export class RowStager {
     for (const g of this.groups) {
       let set = '';
       let clear: string[] | null = null;
-      for (const { part, key, index, check } of g.parts) {
+      for (const { part, key, index, check, max } of g.parts) {
         const raw = cellAt(fields, index);
         if (raw === '') {
           if (o.blank === 'clear') {
@@ -173,7 +227,7 @@ export class RowStager {
           }
           continue;
         }
-        const problem = checkPart(check, raw);
+        const problem = checkPart(check, max, raw);
         if (problem)
           return { column: this.where(index), value: raw, message: `${this.header[index]?.trim()} ${problem}` };
         const value =
