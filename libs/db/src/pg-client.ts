@@ -27,3 +27,15 @@ export async function inClientTransaction<T>(client: PoolClient, work: () => Pro
     throw err;
   }
 }
+
+/**
+ * {@link inClientTransaction} with the memory for a bulk job's whole-table statements (a file's checks and counts
+ * against a million stored rows): with the default 4 MB, the count's hash of a million customers spilled to disk
+ * in 128 batches (3.9 s; 3.5 s in 8 batches with 64 MB). JIT is already off on every connection (data-source.ts).
+ */
+export function inBulkTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
+  return inClientTransaction(client, async () => {
+    await client.query("SET LOCAL work_mem = '64MB'");
+    return work();
+  });
+}

@@ -1,5 +1,5 @@
 import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
-import { type DataSource, type EntityManager, type JobRun, sqlRows } from '@customer-hub/db';
+import { type DataSource, type EntityManager, type JobRun, type PoolClient, sqlRows } from '@customer-hub/db';
 import type { CommitChunk, JobContext, TwoPhase } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
@@ -19,31 +19,35 @@ export const changingLinesOf = (stage: string) => `${stage}_lines`;
  * apply revisits only those, chunk by chunk in line order. The lines are kept by CREATE TABLE AS, which Postgres
  * may run with parallel workers (an INSERT beside the counting would not be): half the time for a million rows.
  */
-export async function countOutcomes(ctx: JobContext<'customer-import'>, stage: string, layout: Layout) {
+export async function countOutcomes(
+  ctx: JobContext<'customer-import'>,
+  client: PoolClient,
+  stage: string,
+  layout: Layout,
+) {
   const { params, run } = ctx;
   const lines = changingLinesOf(stage);
   const changing =
     params.mode === 'delete'
       ? 'c.id IS NOT NULL AND c.deleted_at IS NULL'
       : `c.id IS NULL OR ${changesSql(touchedColumns(layout))}`;
-  await ctx.ds.query(`DROP TABLE IF EXISTS ${lines}`);
+  await client.query(`DROP TABLE IF EXISTS ${lines}`);
   // A utility statement takes no bind parameters: the account id goes in as a literal.
   const account = `${literal(run.accountId)}::uuid`;
-  await ctx.ds.query(
+  await client.query(
     `CREATE UNLOGGED TABLE ${lines} AS
      SELECT s.line, c.id IS NULL AS created FROM ${resolveJoins(stage).replaceAll('$1', account)} WHERE ${changing}`,
   );
-  const [c] = await sqlRows<{ created: number; changed: number; staged: number }>(
-    ctx.ds,
+  const { rows } = await client.query<{ created: number; changed: number; staged: number }>(
     `SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS changed,
             (SELECT count(*) FROM ${stage})::int AS staged
      FROM ${lines}`,
   );
-  const { created, changed, staged } = c!;
+  const { created, changed, staged } = rows[0]!;
   // Built after the rows are in: a sort beats a million index insertions.
-  await ctx.ds.query(`ALTER TABLE ${lines} ADD PRIMARY KEY (line)`);
+  await client.query(`ALTER TABLE ${lines} ADD PRIMARY KEY (line)`);
   // The chunks read the staging table by line range.
-  await ctx.ds.query(`CREATE INDEX ON ${stage} USING brin (line)`);
+  await client.query(`CREATE INDEX ON ${stage} USING brin (line)`);
   const unchanged = staged - created - changed;
   return params.mode === 'delete'
     ? { created: 0, updated: 0, deleted: changed, unchanged }

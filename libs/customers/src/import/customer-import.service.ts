@@ -1,5 +1,5 @@
 import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
-import { analyzeIfStale, copyLineBatches, type PoolClient, withPgClient } from '@customer-hub/db';
+import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
 import { type Layout, LayoutError, layoutOf } from './layout';
@@ -70,7 +70,8 @@ async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: 
     }
   }
   await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
-  await client.query(`ANALYZE ${stage}`);
+  // The columns the checks and the count join and filter on: the others' statistics took two thirds of the time.
+  await client.query(`ANALYZE ${stage} (line, number, customer_group, catalogue, name)`);
   return state;
 }
 
@@ -175,7 +176,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
       // The checks and the count join the whole file against customers: plan them for its current size.
       await analyzeIfStale(ctx.ds, 'customers');
-      const c = await checkStaging(client, ctx, stage, l, report);
+      const c = await inBulkTransaction(client, () => checkStaging(client, ctx, stage, l, report));
       timer.done('check');
       return { loaded: l, checked: c };
     }));
@@ -200,7 +201,11 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   }
   if (loaded.seen <= 1) throw await fail('The customer file has a header row but no data rows.');
   await ctx.progress(loaded.seen, loaded.seen);
-  const counts = { ...(await countOutcomes(ctx, stage, loaded.layout)), ...base };
+  const layout = loaded.layout;
+  const outcomes = await withPgClient(ds, (client) =>
+    inBulkTransaction(client, () => countOutcomes(ctx, client, stage, layout)),
+  );
+  const counts = { ...outcomes, ...base };
   timer.done('count');
   return {
     counts,
