@@ -123,8 +123,8 @@ export async function applyCustomerChunk(
 /**
  * Before the chunks (on every attempt; safe to repeat): adds the labels the changing lines name to the account's
  * list, so no chunk stores a label the list lacks. An unchanged line's labels are its customer's, which the list
- * already holds (deleting a label takes it off every customer), so only the changing lines are read. Returns the chunks, `chunkRows` changing lines each, in line order
- * (the same list on every call).
+ * already holds (deleting a label takes it off every customer), so only the changing lines are read. Returns the
+ * chunks, `chunkRows` changing lines each, in line order (the same list on every call).
  */
 export async function prepareCustomerChunks(
   db: DataSource | EntityManager,

@@ -137,8 +137,10 @@ export class RowStager {
     ].filter((g) => g.parts.length > 0);
 
     // line and id are digits and hex; a parsed flag, time, choice or day list is plain ASCII; the rest is text.
-    const filled = new Map<number, boolean>([[0, false]]);
-    filled.set(1, true);
+    const filled = new Map<number, boolean>([
+      [0, false],
+      [1, true],
+    ]);
     if (!o.deleting) {
       for (const { field, slot } of this.scalars) filled.set(slot, !PLAIN.has(field.kind));
       if (layout.nameParts.length) filled.set(this.nameSlot, true);
