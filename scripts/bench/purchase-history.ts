@@ -9,6 +9,7 @@ import {
   fmt,
   generatePurchaseHistory,
   machineCpuSeconds,
+  median,
   peakRssMb,
   seconds,
   uploadFile,
@@ -88,12 +89,6 @@ async function runPair(w: BenchWorld, file: string): Promise<Run> {
     counts: job.counts,
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main() {
   const file = path.join(os.tmpdir(), `purchase-history-${ROWS}.csv`);

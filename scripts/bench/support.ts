@@ -36,6 +36,13 @@ export function machineCpuSeconds(): number {
 const CLOCK_TICKS = 100;
 
 export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** The middle of repeated measurements (a shared machine's speed wanders from run to run). */
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export interface BenchWorld extends BenchData {
