@@ -174,8 +174,8 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       timer.done('load');
       rowErrors = report.count - (l.layout?.unknown.length ?? 0);
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
-      // The checks and the count join the whole file against customers by number: plan them for its current size.
-      await analyzeIfStale(ctx.ds, 'customers', ['account_id', 'customer_number']);
+      // The checks and the count join the whole file against customers: plan them for its current size.
+      await analyzeIfStale(ctx.ds, 'customers');
       const c = await inBulkTransaction(client, () => checkStaging(client, ctx, stage, l, report));
       timer.done('check');
       return { loaded: l, checked: c };
