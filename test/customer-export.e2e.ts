@@ -1,4 +1,4 @@
-import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
+import { createTestAccount, type TestAccount, waitFor, waitForJob } from '@customer-hub/testing';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { importCustomers } from './support/customers';
@@ -122,5 +122,37 @@ describe('customer export', () => {
     const file = await request(h.app).get(`/v1/jobs/${run.id}/files/export.csv`).set(bearer(other.tokens.staff));
     expect(file.text).not.toContain('R-1');
     expect((await request(h.app).get(`/v1/jobs/${run.id}`).set(bearer(acme.tokens.staff))).status).toBe(404);
+  });
+
+  it('plans its read for the table as it is: statistics left behind by a bulk change are refreshed first', async () => {
+    // Autovacuum would refresh them too, on its own time; off here, so only the export can.
+    await h.ds.query('ALTER TABLE customers SET (autovacuum_enabled = false)');
+    const bulk = await createTestAccount(h.ds);
+    await h.ds.query(
+      `INSERT INTO customers (account_id, customer_number, name)
+       SELECT $1, 'B' || lpad(i::text, 6, '0'), 'Bulk ' || i FROM generate_series(1, 20000) i`,
+      [bulk.account.id],
+    );
+    const stats = async () =>
+      (
+        await h.ds.query(
+          `SELECT n_mod_since_analyze::int AS mods, last_analyze FROM pg_stat_user_tables WHERE relname = 'customers'`,
+        )
+      )[0] as { mods: number; last_analyze: Date | null };
+    // A committed change reaches pg_stat_user_tables within a second or so.
+    await waitFor('the insert in the statistics', async () => ((await stats()).mods >= 20_000 ? true : undefined));
+    expect((await stats()).last_analyze).toBeNull();
+
+    const res = await request(h.app)
+      .post('/v1/exports')
+      .set(bearer(bulk.tokens.staff))
+      .send({ kind: 'customers', format: 'xlsx' });
+    const run = await waitForJob(h.ds, res.body.jobId);
+    const [{ n }] = await h.ds.query('SELECT count(*)::int AS n FROM customers WHERE account_id = $1', [
+      bulk.account.id,
+    ]);
+    expect({ state: run.state, counts: run.counts }).toEqual({ state: 'succeeded', counts: { rows: n } });
+    expect(n).toBeGreaterThanOrEqual(20_000);
+    expect((await stats()).last_analyze).not.toBeNull();
   });
 });
