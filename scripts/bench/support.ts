@@ -43,6 +43,7 @@ export const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export interface BenchWorld extends BenchData {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { benchData, peakRssMb, startProcess, stopProcess } from './support';
+import { benchData, peakRssMb, seconds, startProcess, stopProcess } from './support';
 
 /**
  * `npm run bench:upload -- --mb 1024`: streams generated uploads of growing size into a separate API process
@@ -45,7 +45,7 @@ async function main() {
     for (let mb = 16; mb <= maxMb; mb *= 4) {
       const t = process.hrtime.bigint();
       const status = await send(data.port, data.token, mb * 1024 * 1024);
-      const s = Number(process.hrtime.bigint() - t) / 1e9;
+      const s = seconds(t);
       if (status !== 202) throw new Error(`upload answered ${status}`);
       const peak = peakRssMb(pid);
       console.log(
