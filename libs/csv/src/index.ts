@@ -1,3 +1,4 @@
+export * from './blocks';
 export * from './decode';
 export * from './error-report';
 export * from './read-csv';
