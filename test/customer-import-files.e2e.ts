@@ -136,29 +136,3 @@ describe('real customer files', () => {
     expect(await customer('Z1')).toBeUndefined();
   });
 });
-
-describe('a file of several blocks', () => {
-  it('is staged in staging threads with every row, value and line number as read in order', async () => {
-    // About 3 MB: the first megabyte (the header's block) is staged by the job, the rest in staging threads.
-    const rows = ['customer_number,name,email,billing_line1,billing_city'];
-    for (let i = 0; i < 30_000; i++) {
-      const line1 = i % 1000 === 7 ? `"Unit ${i}\nRear ""B"", yard"` : `${i} Long Industrial Estate Road`;
-      const email = i === 25_000 ? 'not-an-email' : `orders${i}@example.com`;
-      rows.push(`T${i},"Blockwise Trading ${i}, Ltd",${email},${line1},Leeds`);
-    }
-    const file = `${rows.join('\r\n')}\r\n`;
-    expect(file.length).toBeGreaterThan(2.5 * (1 << 20));
-    const { job, errors } = await importFile(file, '?maxErrors=1');
-    expect(job.state).toBe('succeeded');
-    expect(job.counts).toMatchObject({ created: 29_999, rejected: 1 });
-    // Row i is on line i + 2, one more for each quoted line break before it (rows 7, 1007, …, 24007).
-    expect(errors.trim().split('\n')[1]).toBe(
-      `${25_000 + 2 + 25},3 (email),not-an-email,email is not an email address`,
-    );
-    expect(await customer('T29007')).toMatchObject({
-      name: 'Blockwise Trading 29007, Ltd',
-      email: 'orders29007@example.com',
-      billing_address: { line1: 'Unit 29007\nRear "B", yard', city: 'Leeds' },
-    });
-  });
-});

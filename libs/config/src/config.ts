@@ -62,7 +62,6 @@ const schema = z.object({
   LABEL_EDIT_SYNC_LIMIT: int(1_000, 0),
   CUSTOMER_IMPORT_CHUNK_ROWS: int(50_000, 100),
   CUSTOMER_IMPORT_APPLY_LANES: int(2, 1),
-  CUSTOMER_IMPORT_THREADS: int(2, 0),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -105,8 +104,6 @@ export interface Config {
     readonly labelEditSyncLimit: number;
     readonly importChunkRows: number;
     readonly importApplyLanes: number;
-    /** Staging threads per CSV import (0: the job's own thread stages). */
-    readonly importThreads: number;
   };
   readonly shutdownDeadlineMs: number;
 }
@@ -196,7 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT,
       importChunkRows: c.CUSTOMER_IMPORT_CHUNK_ROWS,
       importApplyLanes: c.CUSTOMER_IMPORT_APPLY_LANES,
-      importThreads: c.CUSTOMER_IMPORT_THREADS,
     },
     shutdownDeadlineMs: c.SHUTDOWN_DEADLINE_MS,
   });

@@ -1,4 +1,3 @@
-export * from './blocks';
 export * from './decode';
 export * from './error-report';
 export * from './read-csv';

@@ -3,7 +3,6 @@ import { finished } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
-import { copyText } from './copy-text';
 
 /** `COPY … TO STDOUT` as a stream; the connection goes back to the pool when the stream ends or fails. */
 export async function copyOut(ds: DataSource, sql: string): Promise<Readable> {
@@ -28,6 +27,12 @@ export function copyIn(client: PoolClient, sql: string) {
   const stream = client.query(copyFrom(sql));
   return { stream, done: finished(stream) };
 }
+
+/** Text-format COPY escaping of one value (values with tabs, line breaks or backslashes stay intact). */
+export const copyText = (v: string) =>
+  /[\\\t\n\r]/.test(v)
+    ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!)
+    : v;
 
 /** One value of a text-format COPY row: `null` is SQL NULL. */
 const copyValue = (v: string | null) => (v === null ? '\\N' : copyText(v));
@@ -71,14 +76,14 @@ export function copyRowBatches(
 
 /**
  * COPYs text-format lines (each ending in a line break; see {@link copyLine}) that come in batches, for a caller
- * that formats its own rows; a batch may also come as the lines' UTF-8 bytes, formatted elsewhere. Each line goes into a 1 MB buffer as soon as it comes, so it dies young: lines kept
+ * that formats its own rows. Each line goes into a 1 MB buffer as soon as it comes, so it dies young: lines kept
  * as strings until a write would pile up hundreds of thousands of small string pieces that outlive the young
  * generation (a fifth of a customer import's reading time went to collecting them).
  */
 export async function copyLineBatches(
   client: PoolClient,
   target: string,
-  batches: AsyncIterable<string[] | Uint8Array>,
+  batches: AsyncIterable<string[]>,
 ): Promise<void> {
   const copy = copyIn(client, `COPY ${target} FROM STDIN`);
   let out = Buffer.allocUnsafe(WRITE_BYTES);
@@ -95,11 +100,6 @@ export async function copyLineBatches(
   };
   try {
     for await (const batch of batches) {
-      if (batch instanceof Uint8Array) {
-        await flush();
-        await write(Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength));
-        continue;
-      }
       for (const line of batch) {
         // A UTF-16 unit is at most 3 UTF-8 bytes: a line that might not fit goes after what is buffered.
         if (line.length * 3 > WRITE_BYTES - at) {

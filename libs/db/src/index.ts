@@ -1,7 +1,6 @@
 export type { PoolClient } from 'pg';
 export { DataSource, type EntityManager, IsNull } from 'typeorm';
 export * from './copy';
-export * from './copy-text';
 export * from './data-source';
 export * from './entities';
 export * from './pg-client';

@@ -1,12 +1,11 @@
-import { ErrorReport } from '@customer-hub/csv';
+import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
 import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
-import { ItemStager } from './item-stager';
-import { type Layout, LayoutError } from './layout';
-import { stagedBatches } from './records';
+import { type Layout, LayoutError, layoutOf } from './layout';
+import { readRecordBatches } from './records';
 import { resolveJoins } from './resolve-sql';
-import { createStagingSql, customerStagingOf, STAGED_COLUMNS } from './staging';
+import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
 
@@ -19,35 +18,61 @@ interface Loaded {
 /** Reads the file into the staging table; rows with a bad cell go to the report instead. */
 async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport): Promise<Loaded> {
   const { params } = ctx;
-  const items = new ItemStager({
-    keyColumn: params.keyColumn,
-    blank: params.blank,
-    separator: params.separator,
-    deleting: params.mode === 'delete',
-  });
-  let seen = 0;
+  const state: Loaded = { layout: null, header: [], seen: 0 };
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
-  async function* batches(): AsyncGenerator<string[] | Uint8Array> {
-    for await (const batch of stagedBatches(ctx, items)) {
-      for (const problem of batch.problems) await report.add(problem);
-      seen += batch.items;
-      yield batch.copy;
+  let stager: RowStager | null = null;
+  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
+  /** Turns one batch of records into staging rows' COPY lines; rejected rows and unknown columns go to the report. */
+  async function stageBatch(items: CsvItem[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const item of items) {
+      state.seen++;
+      if (isLineError(item)) {
+        await report.add({ line: item.line, column: '', value: '', message: item.error });
+        continue;
+      }
+      if (!stager) {
+        try {
+          state.layout = layoutOf(item.fields, params.keyColumn);
+        } catch (err) {
+          if (err instanceof LayoutError) {
+            throw new JobInputError(`The header row (line ${item.line}) is not usable: ${err.message}.`);
+          }
+          throw err;
+        }
+        state.header = item.fields;
+        stager = new RowStager(state.layout, state.header, options);
+        for (const u of state.layout.unknown) {
+          await report.add({
+            line: item.line,
+            column: `${u.index + 1} (${u.header})`,
+            value: u.header,
+            message: 'warning: unknown column, ignored',
+          });
+        }
+        continue;
+      }
+      const staged = stager.stage(item.line, item.fields);
+      if (!Array.isArray(staged)) {
+        await report.add({ line: item.line, ...staged });
+        continue;
+      }
+      out.push(stager.copyLine(staged));
+    }
+    return out;
+  }
+  async function* batches(): AsyncGenerator<string[]> {
+    for await (const items of readRecordBatches(ctx)) {
+      yield await stageBatch(items);
       await ctx.checkpoint();
-      await ctx.progress(seen);
+      await ctx.progress(state.seen);
     }
   }
-  try {
-    await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
-  } catch (err) {
-    if (err instanceof LayoutError) {
-      throw new JobInputError(`The header row (line ${items.headerLine}) is not usable: ${err.message}.`);
-    }
-    throw err;
-  }
+  await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
   // The columns the checks and the count join and filter on: the others' statistics took two thirds of the time.
   await client.query(`ANALYZE ${stage} (line, number, customer_group, catalogue, name)`);
-  return { layout: items.layout, header: items.header, seen };
+  return state;
 }
 
 /**

@@ -1,6 +1,4 @@
-// The two pure helpers by path: this module runs in staging threads too, which must not load TypeORM and pg.
-import { copyText } from '@customer-hub/db/src/copy-text';
-import { uuidV7 } from '@customer-hub/db/src/uuid-v7';
+import { copyText, uuidV7 } from '@customer-hub/db';
 import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS, type ScalarField } from '../fields';
 import { type CellResult, checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
 import type { Layout } from './layout';
