@@ -163,7 +163,7 @@ export async function benchWorld(name: string): Promise<BenchWorld> {
   };
 }
 
-/** Polls a job until it finishes; samples both processes' peak memory meanwhile. */
+/** Polls a job until it finishes (peak memory needs no sampling: peakRssMb reads the kernel's high-water mark). */
 export async function waitForJobDone(w: BenchWorld, jobId: string) {
   for (;;) {
     const res = await fetch(`http://127.0.0.1:${w.port}/v1/jobs/${jobId}`, {
