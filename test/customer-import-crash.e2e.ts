@@ -130,7 +130,7 @@ describe('SIGKILL of the worker', () => {
     const { run, killed } = await importKilled(
       async (id) => {
         await waitFor('a committed chunk', async () => ((await markOf(id)) !== null ? true : undefined), 120_000);
-        await runningQuery(env.ds, ['INSERT INTO customers %']);
+        await runningQuery(env.ds, ['WITH written AS (INSERT INTO customers %']);
       },
       async (id) => {
         // Past the first chunk the import can only go forward.

@@ -3,8 +3,17 @@ import { type DataSource, type EntityManager, type JobRun, type PoolClient, sqlR
 import type { CommitChunk, JobContext, TwoPhase } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
+import { pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
-import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins, touchedColumns } from './resolve-sql';
+import {
+  changesSql,
+  codeJoins,
+  RESOLVED,
+  resolvedColumns,
+  resolveJoins,
+  resolveLinesJoins,
+  touchedColumns,
+} from './resolve-sql';
 import { customerStagingOf } from './staging';
 
 /**
@@ -57,8 +66,26 @@ export async function countOutcomes(
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
   const stage = customerStagingOf(jobRunId);
-  await db.query(`DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}`);
+  await db.query(
+    `DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}, ${rawStagingOf(stage)}, ${pendingOf(stage)}`,
+  );
 }
+
+/**
+ * Opens a statement that writes a chunk's customers (`written`: id, number and new row version, through
+ * RETURNING) and then records each one's file row digest ({@link RECORD_DIGESTS}), so the next import of the same
+ * rows reads them as unchanged without parsing them. Only customers this statement wrote are recorded: one whose
+ * number a concurrent writer took, or that another writer already changed to match, is compared in full next time.
+ */
+const recordingDigests = (stage: string, write: string, created = false) => `WITH written AS (${write}
+    RETURNING id, customer_number, xmin)
+  INSERT INTO customer_import_digests (customer_id, account_id, digest, row_xmin)
+  SELECT w.id, $1::uuid, s.digest, w.xmin FROM written w JOIN ${stage} s ON s.number = w.customer_number
+  WHERE s.line > $2 AND s.line <= $3 AND s.digest IS NOT NULL
+  ${created ? '' : UPSERT_DIGEST}`;
+
+const UPSERT_DIGEST =
+  'ON CONFLICT (account_id, customer_id) DO UPDATE SET digest = excluded.digest, row_xmin = excluded.row_xmin';
 
 /**
  * Applies one chunk of a checked import (its changing lines in `(after, upto]`) in the caller's transaction.
@@ -93,18 +120,26 @@ export async function applyCustomerChunk(
   const current = resolvedColumns.map((c) => `customers.${c}`).join(', ');
   // Found through the unique index on the number, one probe per changed line, never a scan of the table.
   await m.query(
-    `INSERT INTO customers (account_id, customer_number, ${cols})
+    recordingDigests(
+      stage,
+      `INSERT INTO customers (account_id, customer_number, ${cols})
      SELECT $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, lines, 'stored')}
      WHERE NOT u.created AND ${range}
      ON CONFLICT (account_id, customer_number) DO UPDATE SET (${cols}, deleted_at, updated_at) = (${excluded}, NULL, now())
      WHERE customers.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${excluded})`,
+    ),
     args,
   );
   const insertNew = (onConflict = '') =>
     m.query(
-      `INSERT INTO customers (id, account_id, customer_number, ${cols})
-       SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, lines, 'new')}
-       WHERE u.created AND ${range} ORDER BY s.number ${onConflict}`,
+      recordingDigests(
+        stage,
+        `INSERT INTO customers (id, account_id, customer_number, ${cols})
+         SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, lines, 'new')}
+         WHERE u.created AND ${range} ORDER BY s.number ${onConflict}`,
+        // A new customer has no digest yet: a plain insert, no look before each row.
+        true,
+      ),
       args,
     );
   // The check found these numbers free, so a plain insert (no look before each row) nearly always does; if a
@@ -158,6 +193,25 @@ export async function prepareCustomerChunks(
   });
 }
 
+/**
+ * After the chunks: records the digests of the parsed rows that changed nothing (a file exported and imported
+ * back, say), so the next import of the same rows skips them too. Each is compared again with its customer as it
+ * is now, in this statement: one changed since the count is left out.
+ */
+export async function recordUnchangedDigests(m: EntityManager, accountId: string, jobRunId: string): Promise<void> {
+  const stage = customerStagingOf(jobRunId);
+  await m.query(
+    `INSERT INTO customer_import_digests (customer_id, account_id, digest, row_xmin)
+     SELECT c.id, $1::uuid, s.digest, c.xmin FROM ${stage} s
+       JOIN LATERAL (SELECT *, xmin FROM customers WHERE account_id = $1 AND customer_number = s.number LIMIT 1) c ON true
+       ${codeJoins}
+     WHERE s.digest IS NOT NULL AND NOT EXISTS (SELECT FROM ${changingLinesOf(stage)} u WHERE u.line = s.line)
+       AND NOT ${changesSql(new Set(resolvedColumns))}
+     ${UPSERT_DIGEST}`,
+    [accountId],
+  );
+}
+
 const modeOf = (run: JobRun) => (run.params as unknown as CustomerImportParams).mode;
 
 /**
@@ -173,6 +227,12 @@ export const customerImportTwoPhase: TwoPhase = {
     apply: (m, run, chunk) => applyCustomerChunk(m, run.accountId, run.id, modeOf(run), chunk),
     lanes: ({ config }) => config.customers.importApplyLanes,
   },
-  commit: (m, run) => dropCustomerStaging(m, run.id),
+  commit: async (m, run) => {
+    // Nothing to record when every row was new or changed (a first import, say): the look would cost seconds.
+    if (modeOf(run) !== 'delete' && (run.counts.unchanged ?? 0) > 0) {
+      await recordUnchangedDigests(m, run.accountId, run.id);
+    }
+    await dropCustomerStaging(m, run.id);
+  },
   tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),
 };

@@ -1,10 +1,22 @@
-import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
+import { ErrorReport, isLineError } from '@customer-hub/csv';
 import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
+import { literal } from '../export/export-sql';
 import { countOutcomes, dropCustomerStaging } from './apply';
+import { checkNumbers, checkParsed, createProblems, problemsOf, reportProblems } from './checks';
+import {
+  createRawStagingSql,
+  type DigestKey,
+  digestKey,
+  FirstPass,
+  pendingOf,
+  pendingSql,
+  rawStagingOf,
+  readPendingBatches,
+  rowDigest,
+} from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { readRecordBatches } from './records';
-import { resolveJoins } from './resolve-sql';
 import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
@@ -12,151 +24,133 @@ type Ctx = JobContext<'customer-import'>;
 interface Loaded {
   layout: Layout | null;
   header: string[];
+  stager: RowStager | null;
+  /** What each row's digest covers besides its cells (see first-pass.ts). */
+  key: DigestKey;
   seen: number;
 }
 
-/** Reads the file into the staging table; rows with a bad cell go to the report instead. */
-async function loadStaging(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport): Promise<Loaded> {
+/**
+ * Reads the file. In two passes: into the first-pass table, each row as it came with its number and codes (see
+ * first-pass.ts); else each row is checked and staged at once, with its digest. A row with no usable number, a
+ * bad cell when staged at once, or one the reader can't split, goes to the report instead.
+ */
+async function readFile(
+  ctx: Ctx,
+  client: PoolClient,
+  stage: string,
+  report: ErrorReport,
+  twoPass: boolean,
+): Promise<Loaded> {
   const { params } = ctx;
-  const state: Loaded = { layout: null, header: [], seen: 0 };
-  await client.query(`DROP TABLE IF EXISTS ${stage}`);
-  await client.query(createStagingSql(stage));
-  let stager: RowStager | null = null;
+  const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0 };
+  const table = twoPass ? rawStagingOf(stage) : stage;
+  await client.query(`DROP TABLE IF EXISTS ${table}`);
+  await client.query(twoPass ? createRawStagingSql(table) : createStagingSql(stage));
+  let first: FirstPass | null = null;
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
-  /** Turns one batch of records into staging rows' COPY lines; rejected rows and unknown columns go to the report. */
-  async function stageBatch(items: CsvItem[]): Promise<string[]> {
-    const out: string[] = [];
-    for (const item of items) {
-      state.seen++;
-      if (isLineError(item)) {
-        await report.add({ line: item.line, column: '', value: '', message: item.error });
-        continue;
+  async function readHeader(line: number, fields: string[]) {
+    try {
+      state.layout = layoutOf(fields, params.keyColumn);
+    } catch (err) {
+      if (err instanceof LayoutError) {
+        throw new JobInputError(`The header row (line ${line}) is not usable: ${err.message}.`);
       }
-      if (!stager) {
-        try {
-          state.layout = layoutOf(item.fields, params.keyColumn);
-        } catch (err) {
-          if (err instanceof LayoutError) {
-            throw new JobInputError(`The header row (line ${item.line}) is not usable: ${err.message}.`);
-          }
-          throw err;
-        }
-        state.header = item.fields;
-        stager = new RowStager(state.layout, state.header, options);
-        for (const u of state.layout.unknown) {
-          await report.add({
-            line: item.line,
-            column: `${u.index + 1} (${u.header})`,
-            value: u.header,
-            message: 'warning: unknown column, ignored',
-          });
-        }
-        continue;
-      }
-      const staged = stager.stage(item.line, item.fields);
-      if (!Array.isArray(staged)) {
-        await report.add({ line: item.line, ...staged });
-        continue;
-      }
-      out.push(stager.copyLine(staged));
+      throw err;
     }
-    return out;
+    state.header = fields;
+    state.stager = new RowStager(state.layout, fields, options);
+    state.key = digestKey(fields, params);
+    first = new FirstPass(state.layout, state.key);
+    for (const u of state.layout.unknown) {
+      await report.add({
+        line,
+        column: `${u.index + 1} (${u.header})`,
+        value: u.header,
+        message: 'warning: unknown column, ignored',
+      });
+    }
   }
   async function* batches(): AsyncGenerator<string[]> {
     for await (const items of readRecordBatches(ctx)) {
-      yield await stageBatch(items);
+      const out: string[] = [];
+      for (const item of items) {
+        state.seen++;
+        if (isLineError(item)) {
+          await report.add({ line: item.line, column: '', value: '', message: item.error });
+        } else if (!first) {
+          await readHeader(item.line, item.fields);
+        } else if (twoPass) {
+          const number = state.stager!.numberOf(item.fields);
+          if (typeof number === 'string') out.push(first.line(item.line, number, item.fields));
+          else await report.add({ line: item.line, ...number });
+        } else {
+          const digest = options.deleting ? null : String(rowDigest(state.key, item.fields));
+          const staged = state.stager!.stage(item.line, item.fields, digest);
+          if (Array.isArray(staged)) out.push(state.stager!.copyLine(staged));
+          else await report.add({ line: item.line, ...staged });
+        }
+      }
+      yield out;
       await ctx.checkpoint();
       await ctx.progress(state.seen);
     }
   }
-  await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
+  await copyLineBatches(client, twoPass ? table : `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
   // The columns the checks and the count join and filter on: the others' statistics took two thirds of the time.
-  await client.query(`ANALYZE ${stage} (line, number, customer_group, catalogue, name)`);
+  await client.query(`ANALYZE ${table} (line, number, customer_group, catalogue${twoPass ? '' : ', name'})`);
   return state;
 }
 
 /**
- * Checks that need the database or the whole file: a number given twice, unknown group or catalogue codes, a
- * new customer without a name (rejected); and what the mode leaves alone (skipped). Those rows leave staging;
- * each goes to the report.
+ * Two passes pay where the digests can spare most rows the parse: when the account's customers have digests
+ * (it has imported before). A first import, or a delete (which needs only the numbers), reads in one.
  */
-async function checkStaging(client: PoolClient, ctx: Ctx, stage: string, loaded: Loaded, report: ErrorReport) {
-  const { params, run } = ctx;
-  const problems = `${stage}_problems`;
-  await client.query(`DROP TABLE IF EXISTS ${problems}`);
-  await client.query(
-    `CREATE UNLOGGED TABLE ${problems} (line int, col text, value text, message text, skipped boolean)`,
+async function readsInTwoPasses(ctx: Ctx): Promise<boolean> {
+  if (ctx.params.mode === 'delete') return false;
+  const rows = await ctx.ds.query('SELECT EXISTS (SELECT FROM customer_import_digests WHERE account_id = $1) AS has', [
+    ctx.run.accountId,
+  ]);
+  return rows[0].has === true;
+}
+
+/** Keeps the rows pass two must parse (see first-pass.ts) and returns how many the digests show unchanged. */
+async function matchDigests(client: PoolClient, ctx: Ctx, stage: string): Promise<number> {
+  const raw = rawStagingOf(stage);
+  const problems = problemsOf(stage);
+  await client.query(`DROP TABLE IF EXISTS ${stage}, ${pendingOf(stage)}`);
+  await client.query(createStagingSql(stage));
+  await client.query(pendingSql(stage, problems, `${literal(ctx.run.accountId)}::uuid`));
+  const { rows } = await client.query<{ fast: number }>(
+    `SELECT ((SELECT count(*) FROM ${raw}) - (SELECT count(*) FROM ${problems})
+       - (SELECT count(*) FROM ${pendingOf(stage)}))::int AS fast`,
   );
-  const joins = resolveJoins(stage);
-  const layout = loaded.layout!;
-  const where = (i: number) => `${i + 1} (${loaded.header[i]?.trim()})`;
-  const whereField = (column: string) => {
-    const at = layout.scalars.find((s) => s.field.column === column);
-    if (at) return where(at.index);
-    if (column === 'name' && layout.nameParts.length) return where(layout.nameParts[0]!);
-    return `${column} (no such column)`;
-  };
-  const checks: string[] = [
-    `SELECT line, $2, number, 'customer number ' || number || ' already appears on line ' || first || '; give each customer once', false
-     FROM (SELECT line, number, min(line) OVER (PARTITION BY number) AS first FROM ${stage}) d WHERE line <> first`,
-  ];
-  if (params.mode !== 'delete') {
-    checks.push(
-      `SELECT s.line, $3, s.customer_group, 'no customer group has the code ' || s.customer_group, false
-       FROM ${joins} WHERE s.customer_group <> '' AND g.id IS NULL`,
-      `SELECT s.line, $4, s.catalogue, 'no catalogue has the code ' || s.catalogue, false
-       FROM ${joins} WHERE s.catalogue <> '' AND k.id IS NULL`,
-      `SELECT s.line, $5, '', 'name is required for a new customer', false
-       FROM ${joins} WHERE c.id IS NULL AND coalesce(s.name, '') = ''`,
-    );
-  }
-  if (params.mode === 'create') {
-    checks.push(
-      `SELECT s.line, $2, s.number, 'skipped: customer ' || s.number || ' already exists (mode=create leaves it alone)', true
-       FROM ${joins} WHERE c.id IS NOT NULL`,
-    );
-  }
-  if (params.mode === 'update' || params.mode === 'delete') {
-    checks.push(
-      `SELECT s.line, $2, s.number, 'skipped: no customer has the number ' || s.number, true
-       FROM ${joins} WHERE c.id IS NULL`,
-    );
-  }
-  // A row is reported once, for its first problem; the joins need the account ($1).
-  await client.query(
-    `INSERT INTO ${problems} SELECT DISTINCT ON (line) * FROM (${checks.join(' UNION ALL ')}) p ORDER BY line, 5`,
-    [
-      run.accountId,
-      where(layout.key),
-      ...(params.mode === 'delete' ? [] : [whereField('customer_group'), whereField('catalogue'), whereField('name')]),
-    ],
-  );
-  await client.query(`DELETE FROM ${stage} s USING ${problems} p WHERE s.line = p.line`);
-  let after = 0;
-  let rejected = 0;
-  let skipped = 0;
-  for (;;) {
-    const { rows } = await client.query<{
-      line: number;
-      col: string;
-      value: string;
-      message: string;
-      skipped: boolean;
-    }>(`SELECT * FROM ${problems} WHERE line > $1 ORDER BY line LIMIT 10000`, [after]);
-    for (const p of rows) {
-      await report.add({ line: p.line, column: p.col, value: p.value ?? '', message: p.message });
-      if (p.skipped) skipped++;
-      else rejected++;
+  return rows[0]!.fast;
+}
+
+/** Pass two: checks and stages the pending rows; a row with a bad cell goes to the report instead. */
+async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded: Loaded, report: ErrorReport) {
+  const stager = loaded.stager!;
+  async function* batches(): AsyncGenerator<string[]> {
+    for await (const rows of readPendingBatches(ctx.ds, stage)) {
+      const out: string[] = [];
+      for (const { line, digest, fields } of rows) {
+        const staged = stager.stage(line, fields, digest);
+        if (Array.isArray(staged)) out.push(stager.copyLine(staged));
+        else await report.add({ line, ...staged });
+      }
+      yield out;
+      await ctx.checkpoint();
     }
-    if (rows.length < 10000) break;
-    after = rows.at(-1)!.line;
   }
-  await client.query(`DROP TABLE ${problems}`);
-  return { rejected, skipped };
+  await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
+  await client.query(`DROP TABLE ${rawStagingOf(stage)}, ${pendingOf(stage)}`);
+  await client.query(`ANALYZE ${stage} (line, number, customer_group, catalogue, name)`);
 }
 
 /**
- * Customer import, phase one: reads and checks the whole file into a staging table and counts what it would
+ * Customer import, phase one: reads the whole file (pass one), sets aside the rows the digests show unchanged,
+ * parses and checks the others into a staging table (pass two; see first-pass.ts) and counts what it would
  * create, update, leave unchanged or delete. Phase two ({@link customerImportTwoPhase}) applies it in chunks, at
  * once or on commit after `validateOnly`; until then nothing stored has changed.
  */
@@ -168,16 +162,33 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   let rowErrors = 0;
   let checked: { rejected: number; skipped: number };
   let loaded: Loaded;
+  let fast = 0;
   try {
     ({ loaded, checked } = await withPgClient(ds, async (client) => {
-      const l = await loadStaging(ctx, client, stage, report);
-      timer.done('load');
-      rowErrors = report.count - (l.layout?.unknown.length ?? 0);
+      await createProblems(client, stage);
+      const twoPass = await readsInTwoPasses(ctx);
+      const l = await readFile(ctx, client, stage, report, twoPass);
+      timer.done('read');
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
+      const layout = l.layout;
       // The checks and the count join the whole file against customers: plan them for its current size.
       await analyzeIfStale(ctx.ds, 'customers');
-      const c = await inBulkTransaction(client, () => checkStaging(client, ctx, stage, l, report));
-      timer.done('check');
+      if (twoPass) await analyzeIfStale(ctx.ds, 'customer_import_digests');
+      const read = twoPass ? rawStagingOf(stage) : stage;
+      fast = await inBulkTransaction(client, async () => {
+        await checkNumbers(client, ctx, { stage, raw: read }, layout, l.header);
+        return twoPass ? matchDigests(client, ctx, stage) : 0;
+      });
+      if (twoPass) {
+        timer.done('match');
+        await parsePending(ctx, client, stage, l, report);
+      }
+      rowErrors = report.count - layout.unknown.length;
+      const c = await inBulkTransaction(client, async () => {
+        await checkParsed(client, ctx, stage, layout, l.header);
+        return reportProblems(client, stage, report);
+      });
+      timer.done('parse');
       return { loaded: l, checked: c };
     }));
   } catch (err) {
@@ -205,7 +216,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   const outcomes = await withPgClient(ds, (client) =>
     inBulkTransaction(client, () => countOutcomes(ctx, client, stage, layout)),
   );
-  const counts = { ...outcomes, ...base };
+  const counts = { ...outcomes, unchanged: outcomes.unchanged + fast, ...base };
   timer.done('count');
   return {
     counts,

@@ -18,14 +18,15 @@ export const STAGED_COLUMNS = [
   ...SCALAR_FIELDS.map((f) => f.column),
   ...STRUCTURED.flatMap((s) => [`${s}_set`, `${s}_clear`]),
   'id',
+  'digest',
 ];
 
 export function createStagingSql(stage: string): string {
   const scalars = SCALAR_FIELDS.map((f) => `${f.column} text`);
   const structured = STRUCTURED.map((s) => `${s}_set jsonb, ${s}_clear text[]`);
-  // id: the id a new customer gets (made while reading; see uuidV7)
+  // id: the id a new customer gets (made while reading; see uuidV7); digest: the row's (see first-pass.ts)
   return `CREATE UNLOGGED TABLE ${stage} (line int NOT NULL, number text COLLATE "C" NOT NULL,
-    ${[...scalars, ...structured].join(', ')}, id uuid)`;
+    ${[...scalars, ...structured].join(', ')}, id uuid, digest bigint)`;
 }
 
 export interface CellProblem {
@@ -65,7 +66,7 @@ const PART_MAX: Record<PartCheck, number> = { address: ADDRESS_MAX, email: 254, 
 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
-const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
+export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
 
 function checkPart(check: PartCheck, max: number, v: string): string | null {
   if (check === 'email') return checkEmail(v);
@@ -88,6 +89,7 @@ export class RowStager {
   private readonly groups: Group[];
   private readonly nameSlot = slotOf('name');
   private readonly idSlot = slotOf('id');
+  private readonly digestSlot = slotOf('digest');
   /** The slots this layout can fill, in COPY order, and whether a value there may need COPY escaping. */
   private readonly filled: { slot: number; text: boolean }[];
   /** What goes before each filled slot's value (a tab, and `\N` for each slot in between), and after the last. */
@@ -145,7 +147,7 @@ export class RowStager {
       for (const { field, slot } of this.scalars) filled.set(slot, !PLAIN.has(field.kind));
       if (layout.nameParts.length) filled.set(this.nameSlot, true);
       for (const g of this.groups) filled.set(g.setSlot, true).set(g.clearSlot, true);
-      filled.set(this.idSlot, false);
+      filled.set(this.idSlot, false).set(this.digestSlot, false);
     }
     this.filled = [...filled].sort(([a], [b]) => a - b).map(([slot, text]) => ({ slot, text }));
     const nulls = (from: number, to: number) => '\t\\N'.repeat(to - from);
@@ -169,20 +171,29 @@ export class RowStager {
     return `${i + 1} (${this.header[i]?.trim()})`;
   }
 
-  /** The COPY row for a data row (line, number, then {@link STAGED_COLUMNS}), or its first problem. */
-  stage(line: number, fields: string[]): (string | null)[] | CellProblem {
+  /** A data row's customer number, or why it is not one. */
+  numberOf(fields: string[]): string | CellProblem {
+    const { key } = this.layout;
+    const number = cellAt(fields, key);
+    if (number === '') return { column: this.where(key), value: '', message: 'customer number is empty' };
+    const problem = checkText(number, 64);
+    return problem ? { column: this.where(key), value: number, message: `customer number ${problem}` } : number;
+  }
+
+  /**
+   * The COPY row for a data row (line, number, then {@link STAGED_COLUMNS}), or its first problem. `digest` is
+   * the row's digest (see first-pass.ts), kept so the apply can record it.
+   */
+  stage(line: number, fields: string[], digest: string | null = null): (string | null)[] | CellProblem {
     const { layout, o } = this;
-    const number = cellAt(fields, layout.key);
-    if (number === '') return { column: this.where(layout.key), value: '', message: 'customer number is empty' };
-    const numberProblem = checkText(number, 64);
-    if (numberProblem) {
-      return { column: this.where(layout.key), value: number, message: `customer number ${numberProblem}` };
-    }
+    const number = this.numberOf(fields);
+    if (typeof number !== 'string') return number;
     const row: (string | null)[] = new Array(STAGED_COLUMNS.length + 2).fill(null);
     row[0] = String(line);
     row[1] = number;
     if (o.deleting) return row;
     row[this.idSlot] = uuidV7();
+    row[this.digestSlot] = digest;
 
     for (const { field, index, slot, seen } of this.scalars) {
       const raw = cellAt(fields, index);

@@ -4,6 +4,7 @@ import { CustomerProfiles1732290000000 } from './1732290000000-customer-profiles
 import { PurchaseHistoryChunks1732300000000 } from './1732300000000-purchase-history-chunks';
 import { JobCommitRequests1732310000000 } from './1732310000000-job-commit-requests';
 import { ChunkedCommits1732320000000 } from './1732320000000-chunked-commits';
+import { CustomerImportDigests1732330000000 } from './1732330000000-customer-import-digests';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   PurchaseHistoryChunks1732300000000,
   JobCommitRequests1732310000000,
   ChunkedCommits1732320000000,
+  CustomerImportDigests1732330000000,
 ];

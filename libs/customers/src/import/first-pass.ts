@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { type CsvItem, isLineError, readCsvBatches } from '@customer-hub/csv';
+import { copyOut, copyText, type DataSource } from '@customer-hub/db';
+import type { Layout } from './layout';
+import { type Blank, cellAt } from './staging';
+
+/**
+ * A customer import reads its file in two passes. The first keeps each data row as it came (its cells joined
+ * into one text), with its number and its group and catalogue codes. A row whose digest matches the one the
+ * last import recorded for that customer, with the customer unchanged since (same row version) and its codes
+ * still naming the customer's group and catalogue, is unchanged: the second pass checks and stages only the
+ * other rows, read back from the first pass's table. A re-import of a million customers with a tenth of them
+ * edited parses a tenth of its rows.
+ */
+
+/** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
+const DIGEST_RULES = 1;
+
+/** Joins a row's cells in the first pass's table; a cell holding it keeps U+001E there instead (see below). */
+const SEP = '\x1f';
+
+export const rawStagingOf = (stage: string) => `${stage}_raw`;
+export const pendingOf = (stage: string) => `${stage}_pending`;
+
+export const createRawStagingSql = (raw: string) =>
+  `CREATE UNLOGGED TABLE ${raw} (line int NOT NULL, number text COLLATE "C" NOT NULL, customer_group text,
+    catalogue text, digest bigint NOT NULL, raw text NOT NULL)`;
+
+/** Where a row's digest starts: what it covers besides its cells (see {@link digestKey}). */
+export type DigestKey = readonly [number, number];
+
+/**
+ * What a row's digest covers besides its cells: the rules, the header (which column means what) and the
+ * options that change what a cell means.
+ */
+export function digestKey(header: string[], o: { keyColumn?: string; blank: Blank; separator: string }): DigestKey {
+  const hex = createHash('md5')
+    .update(JSON.stringify([DIGEST_RULES, header, o.keyColumn ?? null, o.blank, o.separator]))
+    .digest('hex');
+  return [Number.parseInt(hex.slice(0, 8), 16) | 0, Number.parseInt(hex.slice(8, 16), 16) | 0];
+}
+
+/**
+ * A row's digest: 53 bits of two multiply-xor lanes (cyrb53's) over each cell's length and characters, from
+ * the key. A quarter of the cost of md5 over the joined cells, which took 3 µs a row. A changed row that kept
+ * its digest would be read as unchanged: at 2^-53 a row, that is never in practice.
+ */
+export function rowDigest([k1, k2]: DigestKey, fields: string[]): number {
+  let h1 = k1;
+  let h2 = k2;
+  for (let f = 0; f < fields.length; f++) {
+    const v = fields[f]!;
+    // The length first (above any UTF-16 unit): cells split differently never read the same.
+    h1 = Math.imul(h1 ^ (v.length + 0x10000), 2654435761);
+    h2 = Math.imul(h2 ^ (v.length + 0x10000), 1597334677);
+    for (let i = 0; i < v.length; i++) {
+      const ch = v.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * A row's cells as one text, to split back in pass two. A cell holding the joining character keeps U+001E
+ * there instead, so the row splits back into the same cells; every column rejects both control characters.
+ */
+function joinCells(fields: string[]): string {
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i]!.includes(SEP)) fields[i] = fields[i]!.replaceAll(SEP, '\x1e');
+  }
+  return fields.join(SEP);
+}
+
+/** Turns a data row into its first-pass COPY line. */
+export class FirstPass {
+  private readonly group: number | undefined;
+  private readonly catalogue: number | undefined;
+
+  constructor(
+    layout: Layout,
+    private readonly key: DigestKey,
+  ) {
+    const at = (column: string) => layout.scalars.find((s) => s.field.column === column)?.index;
+    this.group = at('customer_group');
+    this.catalogue = at('catalogue');
+  }
+
+  private code(fields: string[], index: number | undefined): string {
+    if (index === undefined) return '\\N';
+    const v = cellAt(fields, index);
+    return v === '' ? '\\N' : copyText(v);
+  }
+
+  /** The COPY line of a data row with a valid `number`. */
+  line(line: number, number: string, fields: string[]): string {
+    const digest = rowDigest(this.key, fields);
+    const raw = joinCells(fields);
+    const codes = `${this.code(fields, this.group)}\t${this.code(fields, this.catalogue)}`;
+    return `${line}\t${copyText(number)}\t${codes}\t${digest}\t${copyText(raw)}\n`;
+  }
+}
+
+/**
+ * SQL that keeps the rows the second pass must read (their text with them, so it reads this table alone): every first-pass row not already reported (`problems`)
+ * unless the digest shortcut shows it unchanged. `account` is a SQL literal (a utility statement takes no
+ * bind parameters).
+ */
+export function pendingSql(stage: string, problems: string, account: string): string {
+  return `CREATE UNLOGGED TABLE ${pendingOf(stage)} AS
+    SELECT r.line, r.digest, r.raw FROM ${rawStagingOf(stage)} r
+      LEFT JOIN customers c ON c.account_id = ${account} AND c.customer_number = r.number
+      LEFT JOIN customer_import_digests d ON d.account_id = ${account} AND d.customer_id = c.id
+      LEFT JOIN customer_groups g ON g.account_id = ${account} AND g.code = r.customer_group
+      LEFT JOIN catalogues k ON k.account_id = ${account} AND k.code = r.catalogue
+    WHERE NOT EXISTS (SELECT FROM ${problems} p WHERE p.line = r.line)
+      AND NOT coalesce(c.deleted_at IS NULL AND d.row_xmin = c.xmin AND d.digest = r.digest
+        AND (r.customer_group IS NULL OR g.id = c.group_id) AND (r.catalogue IS NULL OR k.id = c.catalogue_id), false)`;
+}
+
+/** A pending row as the second pass reads it: its line, digest and cells. */
+export interface PendingRow {
+  line: number;
+  digest: string;
+  fields: string[];
+}
+
+/** The pending rows in line order, in batches, read back from the first pass's table (a stream: flat memory). */
+export async function* readPendingBatches(ds: DataSource, stage: string): AsyncGenerator<PendingRow[]> {
+  const source = await copyOut(
+    ds,
+    `COPY (SELECT line, digest, raw FROM ${pendingOf(stage)} ORDER BY line) TO STDOUT WITH (FORMAT csv)`,
+  );
+  for await (const items of readCsvBatches(source, { encoding: 'utf-8', delimiter: ',' })) {
+    yield items.map((item: CsvItem) => {
+      if (isLineError(item)) throw new Error(`reading back the staged rows: ${item.error}`);
+      const [line, digest, raw] = item.fields as [string, string, string];
+      return { line: Number(line), digest, fields: raw.split(SEP) };
+    });
+  }
+}
