@@ -5,15 +5,7 @@ import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
 import { pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
-import {
-  changesSql,
-  codeJoins,
-  RESOLVED,
-  resolvedColumns,
-  resolveJoins,
-  resolveLinesJoins,
-  touchedColumns,
-} from './resolve-sql';
+import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins, touchedColumns } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
 /**
@@ -40,13 +32,25 @@ export async function countOutcomes(
     params.mode === 'delete'
       ? 'c.id IS NOT NULL AND c.deleted_at IS NULL'
       : `c.id IS NULL OR ${changesSql(touchedColumns(layout))}`;
-  await client.query(`DROP TABLE IF EXISTS ${lines}`);
+  const outcomes = `${stage}_outcomes`;
+  const kept = keptDigestsOf(stage);
+  await client.query(`DROP TABLE IF EXISTS ${lines}, ${outcomes}, ${kept}`);
   // A utility statement takes no bind parameters: the account id goes in as a literal.
   const account = `${literal(run.accountId)}::uuid`;
+  // One look at each line, for both its outcome and, when it changes nothing, what its digest is to record.
   await client.query(
-    `CREATE UNLOGGED TABLE ${lines} AS
-     SELECT s.line, c.id IS NULL AS created FROM ${resolveJoins(stage).replaceAll('$1', account)} WHERE ${changing}`,
+    `CREATE UNLOGGED TABLE ${outcomes} AS
+     SELECT s.line, c.id AS customer_id, c.xmin AS row_xmin, s.digest, coalesce(${changing}, false) AS changing
+     FROM ${resolveJoins(stage).replaceAll('$1', account)}`,
   );
+  await client.query(
+    `CREATE UNLOGGED TABLE ${lines} AS SELECT line, customer_id IS NULL AS created FROM ${outcomes} WHERE changing`,
+  );
+  await client.query(
+    `CREATE UNLOGGED TABLE ${kept} AS SELECT customer_id, row_xmin, digest FROM ${outcomes}
+     WHERE NOT changing AND digest IS NOT NULL AND customer_id IS NOT NULL`,
+  );
+  await client.query(`DROP TABLE ${outcomes}`);
   const { rows } = await client.query<{ created: number; changed: number; staged: number }>(
     `SELECT count(*) FILTER (WHERE created)::int AS created, count(*) FILTER (WHERE NOT created)::int AS changed,
             (SELECT count(*) FROM ${stage})::int AS staged
@@ -63,11 +67,19 @@ export async function countOutcomes(
     : { created, updated: changed, deleted: 0, unchanged };
 }
 
+/**
+ * The customers a checked import found unchanged, with the row version it compared and the line's digest: the
+ * commit records them ({@link recordUnchangedDigests}). A customer changed since has another row version, so the
+ * digest then counts for nothing.
+ */
+const keptDigestsOf = (stage: string) => `${stage}_kept`;
+
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
   const stage = customerStagingOf(jobRunId);
   await db.query(
-    `DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}, ${rawStagingOf(stage)}, ${pendingOf(stage)}`,
+    `DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}, ${rawStagingOf(stage)},
+       ${pendingOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}`,
   );
 }
 
@@ -195,18 +207,12 @@ export async function prepareCustomerChunks(
 
 /**
  * After the chunks: records the digests of the parsed rows that changed nothing (a file exported and imported
- * back, say), so the next import of the same rows skips them too. Each is compared again with its customer as it
- * is now, in this statement: one changed since the count is left out.
+ * back, say), so the next import of the same rows skips them too. Each with the row version the count compared.
  */
 export async function recordUnchangedDigests(m: EntityManager, accountId: string, jobRunId: string): Promise<void> {
-  const stage = customerStagingOf(jobRunId);
   await m.query(
-    `INSERT INTO customer_import_digests (customer_id, account_id, digest, row_xmin)
-     SELECT c.id, $1::uuid, s.digest, c.xmin FROM ${stage} s
-       JOIN LATERAL (SELECT *, xmin FROM customers WHERE account_id = $1 AND customer_number = s.number LIMIT 1) c ON true
-       ${codeJoins}
-     WHERE s.digest IS NOT NULL AND NOT EXISTS (SELECT FROM ${changingLinesOf(stage)} u WHERE u.line = s.line)
-       AND NOT ${changesSql(new Set(resolvedColumns))}
+    `INSERT INTO customer_import_digests (account_id, customer_id, digest, row_xmin)
+     SELECT $1::uuid, customer_id, digest, row_xmin FROM ${keptDigestsOf(customerStagingOf(jobRunId))}
      ${UPSERT_DIGEST}`,
     [accountId],
   );
@@ -228,10 +234,7 @@ export const customerImportTwoPhase: TwoPhase = {
     lanes: ({ config }) => config.customers.importApplyLanes,
   },
   commit: async (m, run) => {
-    // Nothing to record when every row was new or changed (a first import, say): the look would cost seconds.
-    if (modeOf(run) !== 'delete' && (run.counts.unchanged ?? 0) > 0) {
-      await recordUnchangedDigests(m, run.accountId, run.id);
-    }
+    if (modeOf(run) !== 'delete') await recordUnchangedDigests(m, run.accountId, run.id);
     await dropCustomerStaging(m, run.id);
   },
   tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),

@@ -1,4 +1,4 @@
-import { ErrorReport, isLineError } from '@customer-hub/csv';
+import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
 import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
@@ -31,25 +31,27 @@ interface Loaded {
 }
 
 /**
- * Reads the file. In two passes: into the first-pass table, each row as it came with its number and codes (see
- * first-pass.ts); else each row is checked and staged at once, with its digest. A row with no usable number, a
- * bad cell when staged at once, or one the reader can't split, goes to the report instead.
+ * Reads the file. In two passes (see {@link readsInTwoPasses}): into the first-pass table, each row as it came
+ * with its number and codes (see first-pass.ts); else each row is checked and staged at once, with its digest.
+ * A row with no usable number, a bad cell when staged at once, or one the reader can't split, goes to the report.
  */
-async function readFile(
-  ctx: Ctx,
-  client: PoolClient,
-  stage: string,
-  report: ErrorReport,
-  twoPass: boolean,
-): Promise<Loaded> {
+async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport) {
   const { params } = ctx;
   const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0 };
-  const table = twoPass ? rawStagingOf(stage) : stage;
-  await client.query(`DROP TABLE IF EXISTS ${table}`);
-  await client.query(twoPass ? createRawStagingSql(table) : createStagingSql(stage));
-  let first: FirstPass | null = null;
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
-  async function readHeader(line: number, fields: string[]) {
+  // The batches up to the header's, read first: the header decides how the rest is read.
+  const records = readRecordBatches(ctx)[Symbol.asyncIterator]();
+  const early: CsvItem[][] = [];
+  let headerItem: CsvItem | undefined;
+  while (!headerItem) {
+    const next = await records.next();
+    if (next.done) break;
+    early.push(next.value);
+    headerItem = next.value.find((i) => !isLineError(i));
+  }
+  let first: FirstPass | null = null;
+  if (headerItem && !isLineError(headerItem)) {
+    const { line, fields } = headerItem;
     try {
       state.layout = layoutOf(fields, params.keyColumn);
     } catch (err) {
@@ -62,27 +64,34 @@ async function readFile(
     state.stager = new RowStager(state.layout, fields, options);
     state.key = digestKey(fields, params);
     first = new FirstPass(state.layout, state.key);
-    for (const u of state.layout.unknown) {
-      await report.add({
-        line,
-        column: `${u.index + 1} (${u.header})`,
-        value: u.header,
-        message: 'warning: unknown column, ignored',
-      });
-    }
+  }
+  const twoPass = first !== null && (await readsInTwoPasses(ctx, state.key));
+  const table = twoPass ? rawStagingOf(stage) : stage;
+  await client.query(`DROP TABLE IF EXISTS ${table}`);
+  await client.query(twoPass ? createRawStagingSql(table) : createStagingSql(stage));
+  async function* all(): AsyncGenerator<CsvItem[]> {
+    yield* early;
+    for (let next = await records.next(); !next.done; next = await records.next()) yield next.value;
   }
   async function* batches(): AsyncGenerator<string[]> {
-    for await (const items of readRecordBatches(ctx)) {
+    for await (const items of all()) {
       const out: string[] = [];
       for (const item of items) {
         state.seen++;
         if (isLineError(item)) {
           await report.add({ line: item.line, column: '', value: '', message: item.error });
-        } else if (!first) {
-          await readHeader(item.line, item.fields);
+        } else if (item === headerItem) {
+          for (const u of state.layout!.unknown) {
+            await report.add({
+              line: item.line,
+              column: `${u.index + 1} (${u.header})`,
+              value: u.header,
+              message: 'warning: unknown column, ignored',
+            });
+          }
         } else if (twoPass) {
           const number = state.stager!.numberOf(item.fields);
-          if (typeof number === 'string') out.push(first.line(item.line, number, item.fields));
+          if (typeof number === 'string') out.push(first!.line(item.line, number, item.fields));
           else await report.add({ line: item.line, ...number });
         } else {
           const digest = options.deleting ? null : String(rowDigest(state.key, item.fields));
@@ -99,19 +108,29 @@ async function readFile(
   await copyLineBatches(client, twoPass ? table : `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
   // The columns the checks and the count join and filter on: the others' statistics took two thirds of the time.
   await client.query(`ANALYZE ${table} (line, number, customer_group, catalogue${twoPass ? '' : ', name'})`);
-  return state;
+  return { loaded: state, twoPass };
 }
 
 /**
- * Two passes pay where the digests can spare most rows the parse: when the account's customers have digests
- * (it has imported before). A first import, or a delete (which needs only the numbers), reads in one.
+ * Two passes pay where the digests can spare most rows the parse: when an import of the account with the same
+ * header and options has recorded digests (see {@link recordDigestKey}). A first import, a file with another
+ * header (an export imported back the first time), or a delete (which needs only the numbers) reads in one.
  */
-async function readsInTwoPasses(ctx: Ctx): Promise<boolean> {
+async function readsInTwoPasses(ctx: Ctx, key: DigestKey): Promise<boolean> {
   if (ctx.params.mode === 'delete') return false;
-  const rows = await ctx.ds.query('SELECT EXISTS (SELECT FROM customer_import_digests WHERE account_id = $1) AS has', [
-    ctx.run.accountId,
-  ]);
+  const rows = await ctx.ds.query(
+    'SELECT EXISTS (SELECT FROM customer_import_keys WHERE account_id = $1 AND key = $2) AS has',
+    [ctx.run.accountId, key.join(':')],
+  );
   return rows[0].has === true;
+}
+
+/** Notes that the account's imports with this header and options record digests (a cache: only speed rides on it). */
+async function recordDigestKey(ctx: Ctx, key: DigestKey): Promise<void> {
+  await ctx.ds.query('INSERT INTO customer_import_keys (account_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+    ctx.run.accountId,
+    key.join(':'),
+  ]);
 }
 
 /** Keeps the rows pass two must parse (see first-pass.ts) and returns how many the digests show unchanged. */
@@ -166,8 +185,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   try {
     ({ loaded, checked } = await withPgClient(ds, async (client) => {
       await createProblems(client, stage);
-      const twoPass = await readsInTwoPasses(ctx);
-      const l = await readFile(ctx, client, stage, report, twoPass);
+      const { loaded: l, twoPass } = await readFile(ctx, client, stage, report);
       timer.done('read');
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
       const layout = l.layout;
@@ -217,6 +235,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     inBulkTransaction(client, () => countOutcomes(ctx, client, stage, layout)),
   );
   const counts = { ...outcomes, unchanged: outcomes.unchanged + fast, ...base };
+  if (params.mode !== 'delete') await recordDigestKey(ctx, loaded.key);
   timer.done('count');
   return {
     counts,

@@ -72,7 +72,7 @@ export const RESOLVED: [column: string, expr: string][] = [
 export const resolvedColumns = RESOLVED.map(([c]) => c);
 
 /** The joins that give a staged row `s` its group `g` and catalogue `k`, looked up by code ($1 is the account). */
-export const codeJoins = `LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
+const codeJoins = `LEFT JOIN customer_groups g ON g.account_id = $1 AND g.code = s.customer_group
   LEFT JOIN catalogues k ON k.account_id = $1 AND k.code = s.catalogue`;
 
 /** The joins that give `c`, `g` and `k` for each staged row `s` ($1 is the account). */

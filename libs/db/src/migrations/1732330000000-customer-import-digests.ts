@@ -22,9 +22,17 @@ export class CustomerImportDigests1732330000000 implements MigrationInterface {
         row_xmin xid NOT NULL,
         PRIMARY KEY (account_id, customer_id)
       )`);
+    // The headers and options (digestKey) under which an account's imports have recorded digests: an import
+    // with another reads its file in one pass, as none of its rows could match.
+    await q.query(`
+      CREATE UNLOGGED TABLE customer_import_keys (
+        account_id uuid NOT NULL,
+        key text NOT NULL,
+        PRIMARY KEY (account_id, key)
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE customer_import_digests');
+    await q.query('DROP TABLE customer_import_digests, customer_import_keys');
   }
 }
