@@ -84,10 +84,11 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
 }
 
 /**
- * Opens a statement that writes a chunk's customers (`written`: id, number and new row version, through
- * RETURNING) and then records each one's file row digest ({@link RECORD_DIGESTS}), so the next import of the same
- * rows reads them as unchanged without parsing them. Only customers this statement wrote are recorded: one whose
- * number a concurrent writer took, or that another writer already changed to match, is compared in full next time.
+ * Wraps a statement that writes a chunk's customers (`write`; RETURNING gives each one's id, number and new row
+ * version) so the same statement records each one's file row digest, and the next import of the same rows reads
+ * them as unchanged without parsing them. Only customers this statement wrote are recorded: one whose number a
+ * concurrent writer took, or that another writer already changed to match, is compared in full next time. A
+ * `created` customer is new, so its digest goes in without a look for an older one.
  */
 const recordingDigests = (stage: string, write: string, created = false) => `WITH written AS (${write}
     RETURNING id, customer_number, xmin)
@@ -149,7 +150,6 @@ export async function applyCustomerChunk(
         `INSERT INTO customers (id, account_id, customer_number, ${cols})
          SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${resolveLinesJoins(stage, lines, 'new')}
          WHERE u.created AND ${range} ORDER BY s.number ${onConflict}`,
-        // A new customer has no digest yet: a plain insert, no look before each row.
         true,
       ),
       args,

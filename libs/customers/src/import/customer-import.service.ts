@@ -168,8 +168,8 @@ async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded:
 }
 
 /**
- * Customer import, phase one: reads the whole file (pass one), sets aside the rows the digests show unchanged,
- * parses and checks the others into a staging table (pass two; see first-pass.ts) and counts what it would
+ * Customer import, phase one: reads and checks the whole file into a staging table, in one pass or in two
+ * (where digests show rows unchanged, only the others are parsed: see {@link readFile}), and counts what it would
  * create, update, leave unchanged or delete. Phase two ({@link customerImportTwoPhase}) applies it in chunks, at
  * once or on commit after `validateOnly`; until then nothing stored has changed.
  */
