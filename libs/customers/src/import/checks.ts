@@ -3,6 +3,7 @@ import type { PoolClient } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
 import type { Layout } from './layout';
 import { resolveJoins } from './resolve-sql';
+import { columnLabel } from './staging';
 
 /**
  * Checks that need the database or the whole file. Each row's first problem is kept in `problems`, rejected or
@@ -23,7 +24,7 @@ export async function createProblems(client: PoolClient, stage: string): Promise
 
 /** Where a check's problem is: the column of a field, named as the file names it. */
 function places(layout: Layout, header: string[]) {
-  const where = (i: number) => `${i + 1} (${header[i]?.trim()})`;
+  const where = (i: number) => columnLabel(header, i);
   const whereField = (column: string) => {
     const at = layout.scalars.find((s) => s.field.column === column);
     if (at) return where(at.index);

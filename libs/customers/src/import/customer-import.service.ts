@@ -137,8 +137,7 @@ async function recordDigestKey(ctx: Ctx, key: DigestKey): Promise<void> {
 async function matchDigests(client: PoolClient, ctx: Ctx, stage: string): Promise<number> {
   const raw = rawStagingOf(stage);
   const problems = problemsOf(stage);
-  await client.query(`DROP TABLE IF EXISTS ${stage}, ${pendingOf(stage)}`);
-  await client.query(createStagingSql(stage));
+  await client.query(`DROP TABLE IF EXISTS ${pendingOf(stage)}`);
   await client.query(pendingSql(stage, problems, `${literal(ctx.run.accountId)}::uuid`));
   const { rows } = await client.query<{ fast: number }>(
     `SELECT ((SELECT count(*) FROM ${raw}) - (SELECT count(*) FROM ${problems})
@@ -150,6 +149,8 @@ async function matchDigests(client: PoolClient, ctx: Ctx, stage: string): Promis
 /** Pass two: checks and stages the pending rows; a row with a bad cell goes to the report instead. */
 async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded: Loaded, report: ErrorReport) {
   const stager = loaded.stager!;
+  await client.query(`DROP TABLE IF EXISTS ${stage}`);
+  await client.query(createStagingSql(stage));
   async function* batches(): AsyncGenerator<string[]> {
     for await (const rows of readPendingBatches(ctx.ds, stage)) {
       const out: string[] = [];

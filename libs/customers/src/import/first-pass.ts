@@ -5,12 +5,13 @@ import type { Layout } from './layout';
 import { type Blank, cellAt } from './staging';
 
 /**
- * A customer import reads its file in two passes. The first keeps each data row as it came (its cells joined
- * into one text), with its number and its group and catalogue codes. A row whose digest matches the one the
- * last import recorded for that customer, with the customer unchanged since (same row version) and its codes
- * still naming the customer's group and catalogue, is unchanged: the second pass checks and stages only the
- * other rows, read back from the first pass's table. A re-import of a million customers with a tenth of them
- * edited parses a tenth of its rows.
+ * A customer import whose header and options the account has imported with before reads its file in two
+ * passes (others read in one: see customer-import.service.ts). The first keeps each data row as it came (its
+ * cells joined into one text), with its number and its group and catalogue codes. A row whose digest matches
+ * the one the last import recorded for that customer, with the customer unchanged since (same row version) and
+ * its codes still naming the customer's group and catalogue, is unchanged: the second pass checks and stages
+ * only the other rows, read back from the first pass's table. A re-import of a million customers with a tenth
+ * of them edited parses a tenth of its rows.
  */
 
 /** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
@@ -107,9 +108,9 @@ export class FirstPass {
 }
 
 /**
- * SQL that keeps the rows the second pass must read (their text with them, so it reads this table alone): every first-pass row not already reported (`problems`)
- * unless the digest shortcut shows it unchanged. `account` is a SQL literal (a utility statement takes no
- * bind parameters).
+ * SQL that keeps the rows the second pass must read, with their text (so it reads this table alone): every
+ * first-pass row not already reported (`problems`) unless the digest shortcut shows it unchanged. `account` is a
+ * SQL literal (a utility statement takes no bind parameters).
  */
 export function pendingSql(stage: string, problems: string, account: string): string {
   return `CREATE UNLOGGED TABLE ${pendingOf(stage)} AS

@@ -67,6 +67,8 @@ const PART_MAX: Record<PartCheck, number> = { address: ADDRESS_MAX, email: 254, 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
 export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
+/** How a problem names the file's column `i`: its number and header (`3 (email)`). */
+export const columnLabel = (header: string[], i: number) => `${i + 1} (${header[i]?.trim()})`;
 
 function checkPart(check: PartCheck, max: number, v: string): string | null {
   if (check === 'email') return checkEmail(v);
@@ -138,7 +140,7 @@ export class RowStager {
       ),
     ].filter((g) => g.parts.length > 0);
 
-    // line and id are digits and hex; a parsed flag, time, choice or day list is plain ASCII; the rest is text.
+    // line, id and digest are digits and hex; a parsed flag, time, choice or day list is plain ASCII; the rest is text.
     const filled = new Map<number, boolean>([
       [0, false],
       [1, true],
@@ -168,7 +170,7 @@ export class RowStager {
   }
 
   private where(i: number) {
-    return `${i + 1} (${this.header[i]?.trim()})`;
+    return columnLabel(this.header, i);
   }
 
   /** A data row's customer number, or why it is not one. */
