@@ -1,4 +1,5 @@
 import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
+import ExcelJS from 'exceljs';
 import request from 'supertest';
 import { importCustomers } from './support/customers';
 import { bearer, createHarness, type Harness } from './support/harness';
@@ -21,7 +22,17 @@ beforeAll(async () => {
 });
 afterAll(() => h.cleanup());
 
-const importFile = (body: string, query = '') => importCustomers(h, acme.tokens.admin, body, query);
+const importFile = (body: string | Buffer, query = '', contentType?: string) =>
+  importCustomers(h, acme.tokens.admin, body, query, contentType);
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+async function workbook(rows: string[][]): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet('customers');
+  for (const row of rows) sheet.addRow(row);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
 
 const customer = async (number: string) =>
   (
@@ -109,11 +120,46 @@ describe('customer re-import shortcut', () => {
     }
   });
 
-  it('keeps a cell holding the joining control character in its own column', async () => {
+  it('rejects a cell holding the character that joins a workbook row’s cells, in its own column', async () => {
     const res = await importFile('customer_number,name,email\nE1,Eve\x1fX,eve@example.com\n');
     expect({ state: res.job.state, rejected: res.job.counts.rejected }).toEqual({ state: 'failed', rejected: 1 });
     expect(await customer('E1')).toBeUndefined();
     expect(res.errors).toContain('2 (name)');
     expect(res.errors).toContain('contains a control character');
+  });
+
+  it('reads a CSV again in pass two: records over several lines and a broken one keep their line numbers', async () => {
+    const rows = (note: string, email: string) =>
+      'customer_number,name,email,custom:note\n' +
+      `M1,Multi,m1@example.com,"first\nsecond"\n` +
+      'M2,Broken "quote,m2@example.com,x\n' +
+      `M3,Third,${email},"${note}"\n` +
+      'M4,Fourth,m4@example.com,plain\n';
+    const first = await importFile(rows('a\nb', 'm3@example.com'), '?maxErrors=1');
+    expect(first.job.counts).toMatchObject({ created: 3, rejected: 1 });
+    // Now in two passes: M3 changed, and its new email is bad, on line 5 (M1's record takes lines 2 and 3).
+    const again = await importFile(rows('c\nd', 'not-an-email'), '?maxErrors=2');
+    expect(again.job.counts).toMatchObject({ updated: 0, unchanged: 2, rejected: 2 });
+    expect(again.errors).toMatch(/\n5,3 \(email\),not-an-email,/);
+    const fixed = await importFile(rows('c\nd', 'm3@example.org'), '?maxErrors=1');
+    expect(fixed.job.counts).toMatchObject({ updated: 1, unchanged: 2, rejected: 1 });
+    const m3 = await customer('M3');
+    expect({ email: m3.email, note: m3.custom_fields.note }).toEqual({ email: 'm3@example.org', note: 'c\nd' });
+  });
+
+  it('re-imports a workbook in two passes, its changed rows read back from the first pass', async () => {
+    const header = ['customer_number', 'name', 'phone', 'customer_group'];
+    const book = (phone: string) =>
+      workbook([
+        header,
+        ['W1', 'Wren', '0113 1', 'TRADE'],
+        ['W2', 'Wolf', phone, 'TRADE'],
+        ['W3', 'Wasp', '0113 3', ''],
+      ]);
+    expect((await importFile(await book('0113 2'), '', XLSX)).job.counts).toMatchObject({ created: 3 });
+    const again = await importFile(await book('0113 22'), '', XLSX);
+    expect(again.job.counts).toMatchObject({ created: 0, updated: 1, unchanged: 2 });
+    expect((await customer('W2')).phone).toBe('0113 22');
+    expect(await digests('W')).toEqual({ n: 3, current: 3 });
   });
 });

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import iconv from 'iconv-lite';
 import { DecodeError, type Encoding } from './decode';
-import { readCsv } from './read-csv';
+import { readCsv, readCsvBatches, readCsvSpans } from './read-csv';
 import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
 import { type CsvItem, CsvSplitter, isLineError } from './splitter';
 
@@ -196,5 +197,68 @@ describe('CsvSplitter across chunk boundaries', () => {
       { line: 1, fields: ['a', '', 'c', ''] },
       { line: 2, fields: ['', 'x'] },
     ]);
+  });
+});
+
+describe('readCsvSpans', () => {
+  /** The bytes in pieces of the given size, as a file stream might hand them over. */
+  const pieces = (bytes: Buffer, size: number) =>
+    Readable.from(
+      Array.from({ length: Math.ceil(bytes.length / size) }, (_, k) => bytes.subarray(k * size, (k + 1) * size)),
+    );
+
+  async function records(bytes: Buffer, encoding: Encoding) {
+    const out: CsvItem[] = [];
+    for await (const batch of readCsvBatches(pieces(bytes, 7), { encoding, delimiter: ',' }, { offsets: true })) {
+      out.push(...batch);
+    }
+    return out.filter((i) => !isLineError(i)) as { line: number; fields: string[]; start: number; end: number }[];
+  }
+
+  async function readAt(bytes: Buffer, encoding: Encoding, spans: { line: number; start: number; end: number }[]) {
+    const found: { line: number; fields: string[] }[] = [];
+    for await (const batch of readCsvSpans(
+      pieces(bytes, 5),
+      { encoding, delimiter: ',' },
+      Readable.from([spans]) as AsyncIterable<typeof spans>,
+    )) {
+      found.push(...batch.map(({ span, fields }) => ({ line: span.line, fields })));
+    }
+    return found;
+  }
+
+  const text =
+    '\ufeffnumber,name,note\r\nA1,"Smith, Jo","two\r\nlines"\r\n\r\nA2,Brøndby ✓,plain\r\n' +
+    'bad"quote,x,y\r\n  A3 , "say ""hi""" ,\r\nA4,last,no line end';
+
+  it('splits again exactly the records it is pointed at, wherever the pieces of the file break', async () => {
+    const bytes = Buffer.from(text);
+    const all = await records(bytes, 'utf-8');
+    expect(all.map((r) => r.fields[0])).toEqual(['number', 'A1', 'A2', 'A3', 'A4']);
+    const some = all.filter((r) => ['A1', 'A3', 'A4'].includes(r.fields[0]!));
+    const again = await readAt(bytes, 'utf-8', some);
+    expect(again).toEqual(some.map(({ line, fields }) => ({ line, fields })));
+    expect(again).toEqual([
+      { line: 2, fields: ['A1', 'Smith, Jo', 'two\r\nlines'] },
+      { line: 7, fields: ['A3', 'say "hi"', ''] },
+      { line: 8, fields: ['A4', 'last', 'no line end'] },
+    ]);
+  });
+
+  it('counts offsets in decoded text, so a single-byte code page reads back the same', async () => {
+    const bytes = iconv.encode('n,name\nB1,Ñandú ░\nB2,"x\ny"\nB3,Ça\n', 'cp437');
+    const all = await records(bytes, 'cp437');
+    expect(await readAt(bytes, 'cp437', [all[1]!, all[3]!])).toEqual([
+      { line: 2, fields: ['B1', 'Ñandú ░'] },
+      { line: 5, fields: ['B3', 'Ça'] },
+    ]);
+  });
+
+  it('fails when a span is not one record of the file', async () => {
+    const bytes = Buffer.from(text);
+    await expect(readAt(bytes, 'utf-8', [{ line: 1, start: 0, end: 30 }])).rejects.toThrow('a span is not one record');
+    await expect(readAt(bytes, 'utf-8', [{ line: 9, start: 500, end: 510 }])).rejects.toThrow(
+      'the file ends before 500',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DecodeStream, type Encoding } from './decode';
 import type { Delimiter } from './sniff';
-import { type CsvItem, CsvSplitter } from './splitter';
+import { type CsvItem, type CsvRecord, CsvSplitter, isLineError } from './splitter';
 
 export interface CsvDialect {
   encoding: Encoding;
@@ -13,9 +13,13 @@ export interface CsvDialect {
  * decode fails the stream with a DecodeError naming the line), then split by {@link CsvSplitter}. Batches keep
  * per-record overhead low on files of millions of rows.
  */
-export async function* readCsvBatches(source: Readable, dialect: CsvDialect): AsyncGenerator<CsvItem[]> {
+export async function* readCsvBatches(
+  source: Readable,
+  dialect: CsvDialect,
+  { offsets = false } = {},
+): AsyncGenerator<CsvItem[]> {
   const decoder = new DecodeStream(dialect.encoding);
-  const splitter = new CsvSplitter(dialect.delimiter);
+  const splitter = new CsvSplitter(dialect.delimiter, offsets);
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
   try {
@@ -36,4 +40,70 @@ export async function* readCsvBatches(source: Readable, dialect: CsvDialect): As
 /** {@link readCsvBatches}, one record at a time. */
 export async function* readCsv(source: Readable, dialect: CsvDialect): AsyncGenerator<CsvItem> {
   for await (const batch of readCsvBatches(source, dialect)) yield* batch;
+}
+
+/** Where a record's text is in a file's decoded text (a record's `start` and `end` when read with `offsets`). */
+export interface CsvSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * Reads again the records at `spans` (in file order, from a reading with `offsets` of the same file and
+ * dialect) and splits only those: the rest of the file is decoded and passed over. Streams both: flat memory.
+ * Yields each span with its record's fields, in batches; stops reading after the last span.
+ */
+export async function* readCsvSpans<S extends CsvSpan>(
+  source: Readable,
+  dialect: CsvDialect,
+  spans: AsyncIterable<S[]>,
+): AsyncGenerator<{ span: S; fields: string[] }[]> {
+  const decoder = new DecodeStream(dialect.encoding);
+  source.on('error', (err) => decoder.destroy(err));
+  source.pipe(decoder);
+  const wanted = spans[Symbol.asyncIterator]();
+  let batch: S[] = [];
+  let at = 0;
+  const next = async (): Promise<S | null> => {
+    while (at === batch.length) {
+      const n = await wanted.next();
+      if (n.done) return null;
+      batch = n.value;
+      at = 0;
+    }
+    return batch[at++]!;
+  };
+  // `text` is the decoded text from `base` on that a span may still need.
+  let text = '';
+  let base = 0;
+  try {
+    let want = await next();
+    for await (const chunk of decoder as AsyncIterable<string>) {
+      if (!want) break;
+      text += chunk;
+      const out: { span: S; fields: string[] }[] = [];
+      while (want && want.end <= base + text.length) {
+        if (want.start < base) throw new Error(`spans out of order at ${want.start}`);
+        out.push({ span: want, fields: splitOne(text.slice(want.start - base, want.end - base), dialect) });
+        want = await next();
+      }
+      const drop = Math.min(want ? want.start - base : text.length, text.length);
+      text = text.slice(drop);
+      base += drop;
+      if (out.length) yield out;
+    }
+    if (want) throw new Error(`the file ends before ${want.start}`);
+  } finally {
+    source.destroy();
+    await wanted.return?.(undefined);
+  }
+}
+
+/** The fields of one record's text. */
+function splitOne(text: string, dialect: CsvDialect): string[] {
+  const out: CsvItem[] = [];
+  new CsvSplitter(dialect.delimiter).push(text, true, out);
+  const [record] = out;
+  if (out.length !== 1 || !record || isLineError(record)) throw new Error('a span is not one record');
+  return (record as CsvRecord).fields;
 }

@@ -1,7 +1,12 @@
-/** One data line: its 1-based line number (where the record starts) and its trimmed fields. */
+/**
+ * One data line: its 1-based line number (where the record starts) and its trimmed fields; with a splitter's
+ * `offsets`, also where its text starts and ends in the whole decoded text (see {@link readCsvSpans}).
+ */
 export interface CsvRecord {
   line: number;
   fields: string[];
+  start?: number;
+  end?: number;
 }
 
 /** A line that could not be read (broken quoting); reading goes on at the next line. */
@@ -30,10 +35,15 @@ const TAB = 9;
 export class CsvSplitter {
   private readonly d: number;
   private carry = '';
+  /** Where `carry` starts in the whole text. */
+  private base = 0;
   /** The line the next record starts on; a reader that passes lines by itself moves it on. */
   line = 1;
 
-  constructor(delimiter: string) {
+  constructor(
+    delimiter: string,
+    private readonly offsets = false,
+  ) {
     if (delimiter.length !== 1 || delimiter === '"') throw new Error(`bad delimiter ${JSON.stringify(delimiter)}`);
     this.d = delimiter.charCodeAt(0);
   }
@@ -175,9 +185,11 @@ export class CsvSplitter {
       }
       this.line = startLine + lines;
       if (fields.length === 1 && fields[0] === '' && s.charCodeAt(start) !== QUOTE) continue; // blank line
-      out.push({ line: startLine, fields });
+      if (this.offsets) out.push({ line: startLine, fields, start: this.base + start, end: this.base + i });
+      else out.push({ line: startLine, fields });
     }
     this.carry = i < n ? s.slice(i) : '';
+    this.base += Math.min(i, n);
   }
 }
 

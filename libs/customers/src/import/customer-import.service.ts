@@ -9,6 +9,7 @@ import {
   type DigestKey,
   digestKey,
   FirstPass,
+  type PendingSpan,
   pendingOf,
   pendingSql,
   rawStagingOf,
@@ -16,7 +17,7 @@ import {
   rowDigest,
 } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
-import { readRecordBatches } from './records';
+import { readCsvRecordsAt, readRecordBatches } from './records';
 import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
@@ -31,8 +32,9 @@ interface Loaded {
 }
 
 /**
- * Reads the file. In two passes (see {@link readsInTwoPasses}): into the first-pass table, each row as it came
- * with its number and codes (see first-pass.ts); else each row is checked and staged at once, with its digest.
+ * Reads the file. In two passes (see {@link readsInTwoPasses}): into the first-pass table, each row's number,
+ * codes and digest (and a workbook row's cells: see first-pass.ts); else each row is checked and staged at once,
+ * with its digest.
  * A row with no usable number, a bad cell when staged at once, or one the reader can't split, goes to the report.
  */
 async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport) {
@@ -40,7 +42,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
   const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0 };
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
   // The batches up to the header's, read first: the header decides how the rest is read.
-  const records = readRecordBatches(ctx)[Symbol.asyncIterator]();
+  const records = readRecordBatches(ctx, { offsets: true })[Symbol.asyncIterator]();
   const early: CsvItem[][] = [];
   let headerItem: CsvItem | undefined;
   while (!headerItem) {
@@ -63,7 +65,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     state.header = fields;
     state.stager = new RowStager(state.layout, fields, options);
     state.key = digestKey(fields, params);
-    first = new FirstPass(state.layout, state.key);
+    first = new FirstPass(state.layout, state.key, params.format !== 'csv');
   }
   const twoPass = first !== null && (await readsInTwoPasses(ctx, state.key));
   const table = twoPass ? rawStagingOf(stage) : stage;
@@ -91,7 +93,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
           }
         } else if (twoPass) {
           const number = state.stager!.numberOf(item.fields);
-          if (typeof number === 'string') out.push(first!.line(item.line, number, item.fields));
+          if (typeof number === 'string') out.push(first!.line(item, number));
           else await report.add({ line: item.line, ...number });
         } else {
           const digest = options.deleting ? null : String(rowDigest(state.key, item.fields));
@@ -152,7 +154,10 @@ async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded:
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
   async function* batches(): AsyncGenerator<string[]> {
-    for await (const rows of readPendingBatches(ctx.ds, stage)) {
+    // A CSV's pending rows are read again from the file; a workbook's come back from the first pass's table.
+    const readSpans =
+      ctx.params.format === 'csv' ? (spans: AsyncIterable<PendingSpan[]>) => readCsvRecordsAt(ctx, spans) : null;
+    for await (const rows of readPendingBatches(ctx.ds, stage, readSpans)) {
       const out: string[] = [];
       for (const { line, digest, fields } of rows) {
         const staged = stager.stage(line, fields, digest);

@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
-import { type CsvItem, isLineError, readCsvBatches } from '@customer-hub/csv';
+import { type CsvItem, type CsvRecord, isLineError, readCsvBatches } from '@customer-hub/csv';
 import { copyOut, copyText, type DataSource } from '@customer-hub/db';
 import type { Layout } from './layout';
 import { type Blank, cellAt } from './staging';
 
 /**
  * A customer import whose header and options the account has imported with before reads its file in two
- * passes (others read in one: see customer-import.service.ts). The first keeps each data row as it came (its
- * cells joined into one text), with its number and its group and catalogue codes. A row whose digest matches
- * the one the last import recorded for that customer, with the customer unchanged since (same row version) and
- * its codes still naming the customer's group and catalogue, is unchanged: the second pass checks and stages
- * only the other rows, read back from the first pass's table. A re-import of a million customers with a tenth
- * of them edited parses a tenth of its rows.
+ * passes (others read in one: see customer-import.service.ts). The first keeps each data row's line, number,
+ * group and catalogue codes and digest. A row whose digest matches the one the last import recorded for that
+ * customer, with the customer unchanged since (same row version) and its codes still naming the customer's
+ * group and catalogue, is unchanged: the second pass checks and stages only the other rows. A re-import of a
+ * million customers with a tenth of them edited parses a tenth of its rows.
+ *
+ * The second pass gets a CSV row's cells from the file itself: the first pass keeps where each row's text is
+ * in the file, and the second decodes the file again and splits only the pending rows' text (sending every
+ * row's text to Postgres and back cost more: a 1M-row read took 8.6 s with it). A workbook's XML costs far more
+ * to read twice, so the first pass keeps a workbook row's cells instead, joined into one text.
  */
 
 /** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
@@ -25,7 +29,7 @@ export const pendingOf = (stage: string) => `${stage}_pending`;
 
 export const createRawStagingSql = (raw: string) =>
   `CREATE UNLOGGED TABLE ${raw} (line int NOT NULL, number text COLLATE "C" NOT NULL, customer_group text,
-    catalogue text, digest bigint NOT NULL, raw text NOT NULL)`;
+    catalogue text, digest bigint NOT NULL, raw text, span_start bigint, span_end bigint)`;
 
 /** Where a row's digest starts: what it covers besides its cells (see {@link digestKey}). */
 export type DigestKey = readonly [number, number];
@@ -78,7 +82,10 @@ function joinCells(fields: string[]): string {
   return fields.join(SEP);
 }
 
-/** Turns a data row into its first-pass COPY line. */
+/**
+ * Turns a data row into its first-pass COPY line: with `keepsCells`, the line holds the row's cells too; else
+ * where its text is in the file (a CSV record's span).
+ */
 export class FirstPass {
   private readonly group: number | undefined;
   private readonly catalogue: number | undefined;
@@ -86,6 +93,7 @@ export class FirstPass {
   constructor(
     layout: Layout,
     private readonly key: DigestKey,
+    private readonly keepsCells: boolean,
   ) {
     const at = (column: string) => layout.scalars.find((s) => s.field.column === column)?.index;
     this.group = at('customer_group');
@@ -99,11 +107,11 @@ export class FirstPass {
   }
 
   /** The COPY line of a data row with a valid `number`. */
-  line(line: number, number: string, fields: string[]): string {
+  line({ line, fields, start, end }: CsvRecord, number: string): string {
     const digest = rowDigest(this.key, fields);
-    const raw = joinCells(fields);
     const codes = `${this.code(fields, this.group)}\t${this.code(fields, this.catalogue)}`;
-    return `${line}\t${copyText(number)}\t${codes}\t${digest}\t${copyText(raw)}\n`;
+    const at = this.keepsCells ? `${copyText(joinCells(fields))}\t\\N\t\\N` : `\\N\t${start}\t${end}`;
+    return `${line}\t${copyText(number)}\t${codes}\t${digest}\t${at}\n`;
   }
 }
 
@@ -114,7 +122,7 @@ export class FirstPass {
  */
 export function pendingSql(stage: string, problems: string, account: string): string {
   return `CREATE UNLOGGED TABLE ${pendingOf(stage)} AS
-    SELECT r.line, r.digest, r.raw FROM ${rawStagingOf(stage)} r
+    SELECT r.line, r.digest, r.raw, r.span_start, r.span_end FROM ${rawStagingOf(stage)} r
       LEFT JOIN customers c ON c.account_id = ${account} AND c.customer_number = r.number
       LEFT JOIN customer_import_digests d ON d.account_id = ${account} AND d.customer_id = c.id
       LEFT JOIN customer_groups g ON g.account_id = ${account} AND g.code = r.customer_group
@@ -131,17 +139,54 @@ export interface PendingRow {
   fields: string[];
 }
 
-/** The pending rows in line order, in batches, read back from the first pass's table (a stream: flat memory). */
-export async function* readPendingBatches(ds: DataSource, stage: string): AsyncGenerator<PendingRow[]> {
+/** The pending rows' columns `cols`, in line order, in batches (a stream: flat memory). */
+async function* readBack(ds: DataSource, stage: string, cols: string): AsyncGenerator<string[][]> {
   const source = await copyOut(
     ds,
-    `COPY (SELECT line, digest, raw FROM ${pendingOf(stage)} ORDER BY line) TO STDOUT WITH (FORMAT csv)`,
+    `COPY (SELECT ${cols} FROM ${pendingOf(stage)} ORDER BY line) TO STDOUT WITH (FORMAT csv)`,
   );
   for await (const items of readCsvBatches(source, { encoding: 'utf-8', delimiter: ',' })) {
     yield items.map((item: CsvItem) => {
       if (isLineError(item)) throw new Error(`reading back the staged rows: ${item.error}`);
-      const [line, digest, raw] = item.fields as [string, string, string];
-      return { line: Number(line), digest, fields: raw.split(SEP) };
+      return item.fields;
     });
+  }
+}
+
+/** Where a pending CSV row's text is in the file, with its line and digest. */
+export interface PendingSpan {
+  line: number;
+  digest: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The pending rows in line order, in batches: their cells kept in the first pass's table, or, given
+ * `readSpans` (which reads the file again at the spans it is given), split again from the file.
+ */
+export async function* readPendingBatches(
+  ds: DataSource,
+  stage: string,
+  readSpans: ((spans: AsyncIterable<PendingSpan[]>) => AsyncIterable<{ span: PendingSpan; fields: string[] }[]>) | null,
+): AsyncGenerator<PendingRow[]> {
+  if (!readSpans) {
+    for await (const rows of readBack(ds, stage, 'line, digest, raw')) {
+      yield rows.map(([line, digest, raw]) => ({ line: Number(line), digest: digest!, fields: raw!.split(SEP) }));
+    }
+    return;
+  }
+  async function* spans(): AsyncGenerator<PendingSpan[]> {
+    for await (const rows of readBack(ds, stage, 'line, digest, span_start, span_end')) {
+      yield rows.map(([line, digest, start, end]) => ({
+        line: Number(line),
+        digest: digest!,
+        start: Number(start),
+        end: Number(end),
+      }));
+    }
+  }
+  for await (const found of readSpans(spans())) {
+    yield found.map(({ span, fields }) => ({ line: span.line, digest: span.digest, fields }));
   }
 }
