@@ -161,14 +161,15 @@ export class DecodeStream extends Transform {
   private readonly decoder: ChunkDecoder;
 
   constructor(readonly encoding: Encoding) {
-    super({ decodeStrings: false, readableObjectMode: false });
-    this.setEncoding('utf8');
+    // Text out as the decoder made it: a byte-mode readable side would encode it to UTF-8 and decode it again.
+    super({ decodeStrings: false, readableObjectMode: true });
     this.decoder = new ChunkDecoder(encoding);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
-      this.push(this.decoder.decode(chunk));
+      const text = this.decoder.decode(chunk);
+      if (text) this.push(text);
       done();
     } catch (err) {
       done(err as Error);
@@ -177,7 +178,8 @@ export class DecodeStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      this.push(this.decoder.end());
+      const text = this.decoder.end();
+      if (text) this.push(text);
       done();
     } catch (err) {
       done(err as Error);
