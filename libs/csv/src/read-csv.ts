@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DecodeStream, type Encoding } from './decode';
 import type { Delimiter } from './sniff';
-import { type CsvItem, type CsvRecord, CsvSplitter, isLineError } from './splitter';
+import { type CsvItem, CsvSplitter, isLineError } from './splitter';
 
 export interface CsvDialect {
   encoding: Encoding;
@@ -105,5 +105,5 @@ function splitOne(text: string, dialect: CsvDialect): string[] {
   new CsvSplitter(dialect.delimiter).push(text, true, out);
   const [record] = out;
   if (out.length !== 1 || !record || isLineError(record)) throw new Error('a span is not one record');
-  return (record as CsvRecord).fields;
+  return record.fields;
 }

@@ -9,7 +9,7 @@ import {
   type DigestKey,
   digestKey,
   FirstPass,
-  type PendingSpan,
+  keepsCells,
   pendingOf,
   pendingSql,
   rawStagingOf,
@@ -17,7 +17,7 @@ import {
   rowDigest,
 } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
-import { readCsvRecordsAt, readRecordBatches } from './records';
+import { readRecordBatches } from './records';
 import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
@@ -65,7 +65,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     state.header = fields;
     state.stager = new RowStager(state.layout, fields, options);
     state.key = digestKey(fields, params);
-    first = new FirstPass(state.layout, state.key, params.format !== 'csv');
+    first = new FirstPass(state.layout, state.key, keepsCells(params));
   }
   const twoPass = first !== null && (await readsInTwoPasses(ctx, state.key));
   const table = twoPass ? rawStagingOf(stage) : stage;
@@ -154,10 +154,7 @@ async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded:
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
   async function* batches(): AsyncGenerator<string[]> {
-    // A CSV's pending rows are read again from the file; a workbook's come back from the first pass's table.
-    const readSpans =
-      ctx.params.format === 'csv' ? (spans: AsyncIterable<PendingSpan[]>) => readCsvRecordsAt(ctx, spans) : null;
-    for await (const rows of readPendingBatches(ctx.ds, stage, readSpans)) {
+    for await (const rows of readPendingBatches(ctx, stage)) {
       const out: string[] = [];
       for (const { line, digest, fields } of rows) {
         const staged = stager.stage(line, fields, digest);

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { CustomerImportParams } from '@customer-hub/contracts';
 import { type CsvItem, type CsvRecord, isLineError, readCsvBatches } from '@customer-hub/csv';
-import { copyOut, copyText, type DataSource } from '@customer-hub/db';
+import { copyOut, copyText } from '@customer-hub/db';
+import type { JobContext } from '@customer-hub/queue';
 import type { Layout } from './layout';
+import { readCsvRecordsAt } from './records';
 import { type Blank, cellAt } from './staging';
 
 /**
@@ -18,6 +21,9 @@ import { type Blank, cellAt } from './staging';
  * to read twice, so the first pass keeps a workbook row's cells instead, joined into one text.
  */
 
+/** A workbook's first pass keeps its rows' cells; a CSV's keeps where each row's text is (see above). */
+export const keepsCells = (params: Pick<CustomerImportParams, 'format'>) => params.format !== 'csv';
+
 /** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
 const DIGEST_RULES = 1;
 
@@ -26,6 +32,8 @@ const SEP = '\x1f';
 
 export const rawStagingOf = (stage: string) => `${stage}_raw`;
 export const pendingOf = (stage: string) => `${stage}_pending`;
+
+type Ctx = JobContext<'customer-import'>;
 
 export const createRawStagingSql = (raw: string) =>
   `CREATE UNLOGGED TABLE ${raw} (line int NOT NULL, number text COLLATE "C" NOT NULL, customer_group text,
@@ -140,9 +148,9 @@ export interface PendingRow {
 }
 
 /** The pending rows' columns `cols`, in line order, in batches (a stream: flat memory). */
-async function* readBack(ds: DataSource, stage: string, cols: string): AsyncGenerator<string[][]> {
+async function* readBack(ctx: Ctx, stage: string, cols: string): AsyncGenerator<string[][]> {
   const source = await copyOut(
-    ds,
+    ctx.ds,
     `COPY (SELECT ${cols} FROM ${pendingOf(stage)} ORDER BY line) TO STDOUT WITH (FORMAT csv)`,
   );
   for await (const items of readCsvBatches(source, { encoding: 'utf-8', delimiter: ',' })) {
@@ -154,7 +162,7 @@ async function* readBack(ds: DataSource, stage: string, cols: string): AsyncGene
 }
 
 /** Where a pending CSV row's text is in the file, with its line and digest. */
-export interface PendingSpan {
+interface PendingSpan {
   line: number;
   digest: string;
   start: number;
@@ -162,22 +170,18 @@ export interface PendingSpan {
 }
 
 /**
- * The pending rows in line order, in batches: their cells kept in the first pass's table, or, given
- * `readSpans` (which reads the file again at the spans it is given), split again from the file.
+ * The pending rows in line order, in batches: a workbook's cells as the first pass's table kept them, or a
+ * CSV's split again from the file at the spans the first pass kept.
  */
-export async function* readPendingBatches(
-  ds: DataSource,
-  stage: string,
-  readSpans: ((spans: AsyncIterable<PendingSpan[]>) => AsyncIterable<{ span: PendingSpan; fields: string[] }[]>) | null,
-): AsyncGenerator<PendingRow[]> {
-  if (!readSpans) {
-    for await (const rows of readBack(ds, stage, 'line, digest, raw')) {
+export async function* readPendingBatches(ctx: Ctx, stage: string): AsyncGenerator<PendingRow[]> {
+  if (keepsCells(ctx.params)) {
+    for await (const rows of readBack(ctx, stage, 'line, digest, raw')) {
       yield rows.map(([line, digest, raw]) => ({ line: Number(line), digest: digest!, fields: raw!.split(SEP) }));
     }
     return;
   }
   async function* spans(): AsyncGenerator<PendingSpan[]> {
-    for await (const rows of readBack(ds, stage, 'line, digest, span_start, span_end')) {
+    for await (const rows of readBack(ctx, stage, 'line, digest, span_start, span_end')) {
       yield rows.map(([line, digest, start, end]) => ({
         line: Number(line),
         digest: digest!,
@@ -186,7 +190,7 @@ export async function* readPendingBatches(
       }));
     }
   }
-  for await (const found of readSpans(spans())) {
+  for await (const found of readCsvRecordsAt(ctx, spans())) {
     yield found.map(({ span, fields }) => ({ line: span.line, digest: span.digest, fields }));
   }
 }
