@@ -158,6 +158,8 @@ describe('CsvSplitter across chunk boundaries', () => {
     'a;b\r1;"2;3"\r4;5\r',
     ' a , "b" ,c\n"unclosed,x\nok,1\nbad"q,2\nafter,3\n"x"y,4\nend,5',
     'trailing,comma,\n,,\n"",""\n',
+    // Broken records ended by CRLF: a chunk may end between the CR and the LF.
+    'bad"q,1\r\nok,2\r\n"x"y,3\r\nend,4\r\n',
   ];
   const split = (text: string, sizes: number[], delimiter = ',') => {
     const s = new CsvSplitter(delimiter);

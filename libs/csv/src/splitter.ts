@@ -59,6 +59,7 @@ export class CsvSplitter {
     const n = s.length;
     const d = this.d;
     const trimTab = d !== TAB;
+    const next = new NextOf(s, String.fromCharCode(d));
     let i = 0;
     while (i < n) {
       const start = i;
@@ -91,7 +92,7 @@ export class CsvSplitter {
             }
             if (q + 1 >= n && !last) break; // a doubled quote may follow in the next chunk
             value += s.slice(from, q);
-            lines += countBreaks(s, i + 1, q);
+            if (next.breakBefore(i + 1, q)) lines += countBreaks(s, i + 1, q);
             i = q + 1;
             closed = true;
             break;
@@ -126,14 +127,9 @@ export class CsvSplitter {
           break;
         }
         // unquoted field
-        let j = i;
-        while (j < n) {
-          c = s.charCodeAt(j);
-          if (c === d || c === LF || c === CR) break;
-          if (c === QUOTE) break;
-          j++;
-        }
-        if (j < n && c === QUOTE) {
+        const j = next.fieldEnd(i);
+        c = j < n ? s.charCodeAt(j) : 0;
+        if (c === QUOTE) {
           broken = 'a quote inside an unquoted field (quote the whole field and double the quote)';
           i = j;
           break;
@@ -167,7 +163,8 @@ export class CsvSplitter {
         // Skip to the end of the physical line and go on from there.
         let k = i;
         while (k < n && s.charCodeAt(k) !== LF && s.charCodeAt(k) !== CR) k++;
-        if (k >= n && !last) {
+        // At the chunk's end, or at a CR the next chunk's LF may complete: wait for more text.
+        if ((k >= n || (k === n - 1 && s.charCodeAt(k) === CR)) && !last) {
           i = start;
           this.line = startLine;
           break;
@@ -190,6 +187,46 @@ export class CsvSplitter {
     }
     this.carry = i < n ? s.slice(i) : '';
     this.base += Math.min(i, n);
+  }
+}
+
+/**
+ * Where the next delimiter, line feed, carriage return and quote are in a chunk, each found by `indexOf` (a
+ * native scan, several times faster than reading the text a character at a time) and found again only once
+ * reading has passed it.
+ */
+class NextOf {
+  private delimiter = -1;
+  private lf = -1;
+  private cr = -1;
+  private quote = -1;
+
+  constructor(
+    private readonly s: string,
+    private readonly d: string,
+  ) {}
+
+  /** The position of `ch` at or after `i` (the text's length if none), from `cached` when still ahead. */
+  private find(cached: number, ch: string, i: number): number {
+    if (cached >= i) return cached;
+    const at = this.s.indexOf(ch, i);
+    return at === -1 ? this.s.length : at;
+  }
+
+  /** Where an unquoted field starting at `i` ends: its delimiter, line end or (broken) quote, or the text's end. */
+  fieldEnd(i: number): number {
+    this.delimiter = this.find(this.delimiter, this.d, i);
+    this.lf = this.find(this.lf, '\n', i);
+    this.cr = this.find(this.cr, '\r', i);
+    this.quote = this.find(this.quote, '"', i);
+    return Math.min(this.delimiter, this.lf, this.cr, this.quote);
+  }
+
+  /** Whether s[from, to) holds a line break. */
+  breakBefore(from: number, to: number): boolean {
+    this.lf = this.find(this.lf, '\n', from);
+    this.cr = this.find(this.cr, '\r', from);
+    return this.lf < to || this.cr < to;
   }
 }
 
