@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import { DecodeError, type Encoding } from './decode';
 import { readCsv, readCsvBatches, readCsvSpans } from './read-csv';
 import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
-import { type CsvItem, CsvSplitter, isLineError } from './splitter';
+import { type CsvItem, type CsvRecord, CsvSplitter, isLineError } from './splitter';
 
 const FIX = path.resolve(__dirname, '../fixtures');
 const bytes = (name: string) => fs.readFileSync(path.join(FIX, name));
@@ -218,13 +218,15 @@ describe('readCsvSpans', () => {
   }
 
   async function readAt(bytes: Buffer, encoding: Encoding, spans: { line: number; start: number; end: number }[]) {
-    const found: { line: number; fields: string[] }[] = [];
+    const found: ({ line: number; fields: string[] } | { line: number; error: string })[] = [];
     for await (const batch of readCsvSpans(
       pieces(bytes, 5),
       { encoding, delimiter: ',' },
       Readable.from([spans]) as AsyncIterable<typeof spans>,
     )) {
-      found.push(...batch.map(({ span, fields }) => ({ line: span.line, fields })));
+      found.push(
+        ...batch.map((r) => ({ line: r.span.line, ...('error' in r ? { error: r.error } : { fields: r.fields }) })),
+      );
     }
     return found;
   }
@@ -244,6 +246,31 @@ describe('readCsvSpans', () => {
       { line: 2, fields: ['A1', 'Smith, Jo', 'two\r\nlines'] },
       { line: 7, fields: ['A3', 'say "hi"', ''] },
       { line: 8, fields: ['A4', 'last', 'no line end'] },
+    ]);
+  });
+
+  it('splits only the columns asked for once told, passing over the rest, with the same spans and texts', async () => {
+    const bytes = Buffer.from(`${text}\r\nA5,x"y"z,w\r\nA6,"p\r\nq",r`);
+    const dialect = { encoding: 'utf-8', delimiter: ',' } as const;
+    const columns = { upTo: Number.POSITIVE_INFINITY };
+    const read: CsvItem[] = [];
+    for await (const batch of readCsvBatches(pieces(bytes, 40), dialect, { offsets: true, columns })) {
+      read.push(...batch);
+      columns.upTo = 0;
+    }
+    const full: CsvItem[] = [];
+    for await (const batch of readCsvBatches(pieces(bytes, 40), dialect, { offsets: true })) full.push(...batch);
+    const lines = (items: CsvItem[]) =>
+      items.map((i) => (isLineError(i) ? `${i.line}: error` : `${i.line}: ${i.text}`));
+    // A5's broken quoting is past the first column: passed over, it is a record here and an error in full.
+    expect(lines(full)).toContain('9: error');
+    expect(lines(read)).toEqual(lines(full).map((l) => (l === '9: error' ? '9: A5,x"y"z,w' : l)));
+    const record = (n: string) => read.find((i) => !isLineError(i) && i.fields[0] === n) as Required<CsvRecord>;
+    expect(record('A6').fields).toEqual(['A6', 'p\r\nq', 'r']); // a quoted line break: split, not passed over
+    expect(record('A3')).toMatchObject({ line: 7, fields: ['A3'], text: '  A3 , "say ""hi""" ,' });
+    expect(await readAt(bytes, 'utf-8', [record('A3'), record('A5')])).toEqual([
+      { line: 7, fields: ['A3', 'say "hi"', ''] },
+      { line: 9, error: expect.stringMatching(/^broken quoting: a quote inside an unquoted field/) },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DecodeStream, type Encoding } from './decode';
 import type { Delimiter } from './sniff';
-import { type CsvItem, CsvSplitter, isLineError } from './splitter';
+import { type CsvItem, CsvSplitter, isLineError, type SplitColumns } from './splitter';
 
 export interface CsvDialect {
   encoding: Encoding;
@@ -11,15 +11,16 @@ export interface CsvDialect {
 /**
  * Streams a CSV file as batches of records with line numbers: decoded in the given encoding (a byte it can't
  * decode fails the stream with a DecodeError naming the line), then split by {@link CsvSplitter}. Batches keep
- * per-record overhead low on files of millions of rows.
+ * per-record overhead low on files of millions of rows. With `offsets`, each record says where its text is (and
+ * what it is); `columns` may limit the columns split (see {@link SplitColumns}).
  */
 export async function* readCsvBatches(
   source: Readable,
   dialect: CsvDialect,
-  { offsets = false } = {},
+  { offsets = false, columns }: { offsets?: boolean; columns?: SplitColumns } = {},
 ): AsyncGenerator<CsvItem[]> {
   const decoder = new DecodeStream(dialect.encoding);
-  const splitter = new CsvSplitter(dialect.delimiter, offsets);
+  const splitter = new CsvSplitter(dialect.delimiter, offsets, columns);
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
   try {
@@ -48,16 +49,20 @@ export interface CsvSpan {
   end: number;
 }
 
+/** A record read again at its span: its fields, or why it can't be split (broken quoting). */
+export type SpanRecord<S extends CsvSpan> = { span: S; fields: string[] } | { span: S; error: string };
+
 /**
  * Reads again the records at `spans` (in file order, from a reading with `offsets` of the same file and
  * dialect) and splits only those: the rest of the file is decoded and passed over. Streams both: flat memory.
- * Yields each span with its record's fields, in batches; stops reading after the last span.
+ * Yields each span with its record's fields (or its broken quoting, which a reading that split only some columns
+ * passed over), in batches; stops reading after the last span.
  */
 export async function* readCsvSpans<S extends CsvSpan>(
   source: Readable,
   dialect: CsvDialect,
   spans: AsyncIterable<S[]>,
-): AsyncGenerator<{ span: S; fields: string[] }[]> {
+): AsyncGenerator<SpanRecord<S>[]> {
   const decoder = new DecodeStream(dialect.encoding);
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
@@ -81,10 +86,11 @@ export async function* readCsvSpans<S extends CsvSpan>(
     for await (const chunk of decoder as AsyncIterable<string>) {
       if (!want) break;
       text += chunk;
-      const out: { span: S; fields: string[] }[] = [];
+      const out: SpanRecord<S>[] = [];
       while (want && want.end <= base + text.length) {
         if (want.start < base) throw new Error(`spans out of order at ${want.start}`);
-        out.push({ span: want, fields: splitOne(text.slice(want.start - base, want.end - base), dialect) });
+        const record = splitOne(text.slice(want.start - base, want.end - base), dialect);
+        out.push(isLineError(record) ? { span: want, error: record.error } : { span: want, fields: record.fields });
         want = await next();
       }
       const drop = Math.min(want ? want.start - base : text.length, text.length);
@@ -99,11 +105,10 @@ export async function* readCsvSpans<S extends CsvSpan>(
   }
 }
 
-/** The fields of one record's text. */
-function splitOne(text: string, dialect: CsvDialect): string[] {
+/** One record's text, split. */
+function splitOne(text: string, dialect: CsvDialect): CsvItem {
   const out: CsvItem[] = [];
   new CsvSplitter(dialect.delimiter).push(text, true, out);
-  const [record] = out;
-  if (out.length !== 1 || !record || isLineError(record)) throw new Error('a span is not one record');
-  return record.fields;
+  if (out.length !== 1) throw new Error('a span is not one record');
+  return out[0]!;
 }

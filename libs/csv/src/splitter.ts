@@ -1,12 +1,22 @@
 /**
- * One data line: its 1-based line number (where the record starts) and its trimmed fields; with a splitter's
- * `offsets`, also where its text starts and ends in the whole decoded text (see {@link readCsvSpans}).
+ * One data line: its 1-based line number (where the record starts) and its trimmed fields (only up to
+ * {@link SplitColumns.upTo} where that is set); with a splitter's `offsets`, also where its text starts and ends
+ * in the whole decoded text (see {@link readCsvSpans}) and that text itself, without its line end.
  */
 export interface CsvRecord {
   line: number;
   fields: string[];
   start?: number;
   end?: number;
+  text?: string;
+}
+
+/**
+ * How many of each record's columns a splitter splits: all, or those up to `upTo` (0-based), the rest of the
+ * record passed over unsplit. A reader may change it between chunks (after reading the header, say).
+ */
+export interface SplitColumns {
+  upTo: number;
 }
 
 /** A line that could not be read (broken quoting); reading goes on at the next line. */
@@ -43,6 +53,7 @@ export class CsvSplitter {
   constructor(
     delimiter: string,
     private readonly offsets = false,
+    private readonly columns: SplitColumns = { upTo: Number.POSITIVE_INFINITY },
   ) {
     if (delimiter.length !== 1 || delimiter === '"') throw new Error(`bad delimiter ${JSON.stringify(delimiter)}`);
     this.d = delimiter.charCodeAt(0);
@@ -60,6 +71,7 @@ export class CsvSplitter {
     const d = this.d;
     const trimTab = d !== TAB;
     const next = new NextOf(s, String.fromCharCode(d));
+    const upTo = this.columns.upTo;
     let i = 0;
     while (i < n) {
       const start = i;
@@ -68,7 +80,21 @@ export class CsvSplitter {
       const fields: string[] = [];
       let broken: string | null = null;
       let complete = false;
+      let passedOver = false;
       for (;;) {
+        if (fields.length > upTo && !passedOver) {
+          // The columns wanted are split: pass over the rest of the record if it ends at this line's end.
+          passedOver = true;
+          const end = next.restOfLine(i, last);
+          if (end === NEED_MORE) break;
+          if (end !== ODD_QUOTES) {
+            i = end;
+            const c = s.charCodeAt(end - 1);
+            if (c === LF || c === CR) lines++;
+            complete = true;
+            break;
+          }
+        }
         // leading whitespace
         let c = s.charCodeAt(i);
         while (i < n && (c === SPACE || (c === TAB && trimTab))) c = s.charCodeAt(++i);
@@ -181,14 +207,21 @@ export class CsvSplitter {
         break;
       }
       this.line = startLine + lines;
-      if (fields.length === 1 && fields[0] === '' && s.charCodeAt(start) !== QUOTE) continue; // blank line
-      if (this.offsets) out.push({ line: startLine, fields, start: this.base + start, end: this.base + i });
-      else out.push({ line: startLine, fields });
+      // blank line
+      if (fields.length === 1 && fields[0] === '' && s.charCodeAt(start) !== QUOTE && !passedOver) continue;
+      if (this.offsets) {
+        let e = i;
+        while (e > start && (s.charCodeAt(e - 1) === LF || s.charCodeAt(e - 1) === CR)) e--;
+        out.push({ line: startLine, fields, start: this.base + start, end: this.base + i, text: s.slice(start, e) });
+      } else out.push({ line: startLine, fields });
     }
     this.carry = i < n ? s.slice(i) : '';
     this.base += Math.min(i, n);
   }
 }
+
+const NEED_MORE = -1;
+const ODD_QUOTES = -2;
 
 /**
  * Where the next delimiter, line feed, carriage return and quote are in a chunk, each found by `indexOf` (a
@@ -220,6 +253,31 @@ class NextOf {
     this.cr = this.find(this.cr, '\r', i);
     this.quote = this.find(this.quote, '"', i);
     return Math.min(this.delimiter, this.lf, this.cr, this.quote);
+  }
+
+  /**
+   * Where the record ends if the rest of it, from `i` (just after a delimiter), holds an even number of quotes
+   * before the line's end: past that line end. Then no quoted field is open there, so splitting the rest would
+   * end the record at the same place (as a record, or as broken quoting, which skips to the line's end). With an
+   * odd number, ODD_QUOTES (a quoted field goes on to the next line: split the rest); NEED_MORE where the line
+   * or its CRLF goes on in the next chunk.
+   */
+  restOfLine(i: number, last: boolean): number {
+    const { s } = this;
+    const n = s.length;
+    this.lf = this.find(this.lf, '\n', i);
+    this.cr = this.find(this.cr, '\r', i);
+    const end = Math.min(this.lf, this.cr);
+    if (end >= n && !last) return NEED_MORE;
+    let quotes = 0;
+    for (let q = this.find(this.quote, '"', i); q < end; q = this.find(q, '"', q + 1)) quotes++;
+    if (quotes % 2 === 1) return ODD_QUOTES;
+    if (end >= n) return n;
+    if (s.charCodeAt(end) === CR) {
+      if (end === n - 1 && !last) return NEED_MORE;
+      return s.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
+    }
+    return end + 1;
   }
 
   /** Whether s[from, to) holds a line break. */

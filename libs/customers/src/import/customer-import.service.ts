@@ -14,10 +14,10 @@ import {
   pendingSql,
   rawStagingOf,
   readPendingBatches,
-  rowDigest,
+  recordDigest,
 } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
-import { readRecordBatches } from './records';
+import { dialectOf, readRecordBatches } from './records';
 import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
 
 type Ctx = JobContext<'customer-import'>;
@@ -41,8 +41,11 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
   const { params } = ctx;
   const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0 };
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
-  // The batches up to the header's, read first: the header decides how the rest is read.
-  const records = readRecordBatches(ctx, { offsets: true })[Symbol.asyncIterator]();
+  const dialect = await dialectOf(ctx);
+  // Every column until the header decides how the rest is read (see FirstPass.upTo).
+  const columns = { upTo: Number.POSITIVE_INFINITY };
+  // The batches up to the header's, read first.
+  const records = readRecordBatches(ctx, dialect, { offsets: true, columns })[Symbol.asyncIterator]();
   const early: CsvItem[][] = [];
   let headerItem: CsvItem | undefined;
   while (!headerItem) {
@@ -64,10 +67,11 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     }
     state.header = fields;
     state.stager = new RowStager(state.layout, fields, options);
-    state.key = digestKey(fields, params);
+    state.key = digestKey(fields, { ...params, dialect });
     first = new FirstPass(state.layout, state.key, keepsCells(params));
   }
   const twoPass = first !== null && (await readsInTwoPasses(ctx, state.key));
+  if (twoPass) columns.upTo = first!.upTo;
   const table = twoPass ? rawStagingOf(stage) : stage;
   await client.query(`DROP TABLE IF EXISTS ${table}`);
   await client.query(twoPass ? createRawStagingSql(table) : createStagingSql(stage));
@@ -96,7 +100,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
           if (typeof number === 'string') out.push(first!.line(item, number));
           else await report.add({ line: item.line, ...number });
         } else {
-          const digest = options.deleting ? null : String(rowDigest(state.key, item.fields));
+          const digest = options.deleting ? null : String(recordDigest(state.key, item));
           const staged = state.stager!.stage(item.line, item.fields, digest);
           if (Array.isArray(staged)) out.push(state.stager!.copyLine(staged));
           else await report.add({ line: item.line, ...staged });
@@ -156,10 +160,14 @@ async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded:
   async function* batches(): AsyncGenerator<string[]> {
     for await (const rows of readPendingBatches(ctx, stage)) {
       const out: string[] = [];
-      for (const { line, digest, fields } of rows) {
-        const staged = stager.stage(line, fields, digest);
+      for (const row of rows) {
+        if ('error' in row) {
+          await report.add({ line: row.line, column: '', value: '', message: row.error });
+          continue;
+        }
+        const staged = stager.stage(row.line, row.fields, row.digest);
         if (Array.isArray(staged)) out.push(stager.copyLine(staged));
-        else await report.add({ line, ...staged });
+        else await report.add({ line: row.line, ...staged });
       }
       yield out;
       await ctx.checkpoint();

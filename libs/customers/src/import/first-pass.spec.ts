@@ -1,7 +1,9 @@
-import { digestKey, rowDigest } from './first-pass';
+import { digestKey, recordDigest, rowDigest } from './first-pass';
+
+const csv = (delimiter: ',' | ';') => ({ encoding: 'utf-8', delimiter }) as const;
 
 describe('rowDigest', () => {
-  const key = digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|' });
+  const key = digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|', dialect: null });
 
   it('is the same for the same cells under the same key, and a whole number of at most 53 bits', () => {
     const d = rowDigest(key, ['C1', 'Acme']);
@@ -16,15 +18,30 @@ describe('rowDigest', () => {
     expect(new Set(digests).size).toBe(digests.length);
   });
 
-  it('depends on the header and on each option that changes what a cell means', () => {
+  it('depends on the header, on each option that changes what a cell means, and on how a CSV splits', () => {
     const keys = [
       key,
-      digestKey(['customer_number', 'email'], { blank: 'ignore', separator: '|' }),
-      digestKey(['customer_number', 'name'], { blank: 'clear', separator: '|' }),
-      digestKey(['customer_number', 'name'], { blank: 'ignore', separator: ';' }),
-      digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|', keyColumn: 'name' }),
+      digestKey(['customer_number', 'email'], { blank: 'ignore', separator: '|', dialect: null }),
+      digestKey(['customer_number', 'name'], { blank: 'clear', separator: '|', dialect: null }),
+      digestKey(['customer_number', 'name'], { blank: 'ignore', separator: ';', dialect: null }),
+      digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|', keyColumn: 'name', dialect: null }),
+      digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|', dialect: csv(',') }),
+      digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|', dialect: csv(';') }),
     ];
     const digests = keys.map((k) => rowDigest(k, ['C1', 'Acme']));
     expect(new Set(digests).size).toBe(keys.length);
+  });
+});
+
+describe('recordDigest', () => {
+  const key = digestKey(['customer_number', 'name'], { blank: 'ignore', separator: '|', dialect: csv(',') });
+
+  it("is of a CSV record's text, however much of it was split, and else of its cells", () => {
+    const whole = { line: 2, fields: ['C1', 'Acme, Ltd'], text: 'C1,"Acme, Ltd"' };
+    const firstColumn = { line: 9, fields: ['C1'], text: 'C1,"Acme, Ltd"' };
+    expect(recordDigest(key, firstColumn)).toBe(recordDigest(key, whole));
+    // Quoted differently, the same cells read as a change: the row is parsed again, never wrongly skipped.
+    expect(recordDigest(key, { ...whole, text: 'C1, "Acme, Ltd"' })).not.toBe(recordDigest(key, whole));
+    expect(recordDigest(key, { line: 2, fields: ['C1', 'Acme, Ltd'] })).toBe(rowDigest(key, ['C1', 'Acme, Ltd']));
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CustomerImportParams } from '@customer-hub/contracts';
-import { type CsvItem, type CsvRecord, isLineError, readCsvBatches } from '@customer-hub/csv';
+import { type CsvDialect, type CsvItem, type CsvRecord, isLineError, readCsvBatches } from '@customer-hub/csv';
 import { copyOut, copyText } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
 import type { Layout } from './layout';
@@ -17,15 +17,17 @@ import { type Blank, cellAt } from './staging';
  *
  * The second pass gets a CSV row's cells from the file itself: the first pass keeps where each row's text is
  * in the file, and the second decodes the file again and splits only the pending rows' text (sending every
- * row's text to Postgres and back cost more: a 1M-row read took 8.6 s with it). A workbook's XML costs far more
- * to read twice, so the first pass keeps a workbook row's cells instead, joined into one text.
+ * row's text to Postgres and back cost more: a 1M-row read took 8.6 s with it). So the first pass splits a CSV
+ * row only as far as the columns it keeps ({@link FirstPass.upTo}), and a CSV row's digest is of its text (see
+ * {@link recordDigest}). A workbook's XML costs far more to read twice, so the first pass keeps a workbook row's
+ * cells instead, joined into one text.
  */
 
 /** A workbook's first pass keeps its rows' cells; a CSV's keeps where each row's text is (see above). */
 export const keepsCells = (params: Pick<CustomerImportParams, 'format'>) => params.format !== 'csv';
 
 /** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
-const DIGEST_RULES = 1;
+const DIGEST_RULES = 2;
 
 /** Joins a row's cells in the first pass's table; a cell holding it keeps U+001E there instead (see below). */
 const SEP = '\x1f';
@@ -43,12 +45,17 @@ export const createRawStagingSql = (raw: string) =>
 export type DigestKey = readonly [number, number];
 
 /**
- * What a row's digest covers besides its cells: the rules, the header (which column means what) and the
- * options that change what a cell means.
+ * What a row's digest covers besides its text or cells: the rules, the header (which column means what), the
+ * options that change what a cell means, and how a CSV's text splits into cells (its delimiter; `dialect` is
+ * null for a workbook, whose digests are of cells).
  */
-export function digestKey(header: string[], o: { keyColumn?: string; blank: Blank; separator: string }): DigestKey {
+export function digestKey(
+  header: string[],
+  o: { keyColumn?: string; blank: Blank; separator: string; dialect: CsvDialect | null },
+): DigestKey {
+  const split = o.dialect ? `csv ${o.dialect.delimiter}` : 'cells';
   const hex = createHash('md5')
-    .update(JSON.stringify([DIGEST_RULES, header, o.keyColumn ?? null, o.blank, o.separator]))
+    .update(JSON.stringify([DIGEST_RULES, header, o.keyColumn ?? null, o.blank, o.separator, split]))
     .digest('hex');
   return [Number.parseInt(hex.slice(0, 8), 16) | 0, Number.parseInt(hex.slice(8, 16), 16) | 0];
 }
@@ -80,6 +87,13 @@ export function rowDigest([k1, k2]: DigestKey, fields: string[]): number {
 }
 
 /**
+ * A record's digest: of its text where read from a CSV (the same text in the same dialect splits into the same
+ * cells, and a pass that splits only some columns has it), else of its cells.
+ */
+export const recordDigest = (key: DigestKey, record: CsvRecord) =>
+  rowDigest(key, record.text === undefined ? record.fields : [record.text]);
+
+/**
  * A row's cells as one text, to split back in pass two. A cell holding the joining character keeps U+001E
  * there instead, so the row splits back into the same cells; every column rejects both control characters.
  */
@@ -97,6 +111,8 @@ function joinCells(fields: string[]): string {
 export class FirstPass {
   private readonly group: number | undefined;
   private readonly catalogue: number | undefined;
+  /** The last column this pass reads (the number's, the group's or the catalogue's): a CSV is split up to it. */
+  readonly upTo: number;
 
   constructor(
     layout: Layout,
@@ -106,6 +122,7 @@ export class FirstPass {
     const at = (column: string) => layout.scalars.find((s) => s.field.column === column)?.index;
     this.group = at('customer_group');
     this.catalogue = at('catalogue');
+    this.upTo = Math.max(layout.key, this.group ?? 0, this.catalogue ?? 0);
   }
 
   private code(fields: string[], index: number | undefined): string {
@@ -115,8 +132,9 @@ export class FirstPass {
   }
 
   /** The COPY line of a data row with a valid `number`. */
-  line({ line, fields, start, end }: CsvRecord, number: string): string {
-    const digest = rowDigest(this.key, fields);
+  line(record: CsvRecord, number: string): string {
+    const { line, fields, start, end } = record;
+    const digest = recordDigest(this.key, record);
     const codes = `${this.code(fields, this.group)}\t${this.code(fields, this.catalogue)}`;
     const at = this.keepsCells ? `${copyText(joinCells(fields))}\t\\N\t\\N` : `\\N\t${start}\t${end}`;
     return `${line}\t${copyText(number)}\t${codes}\t${digest}\t${at}\n`;
@@ -140,12 +158,8 @@ export function pendingSql(stage: string, problems: string, account: string): st
         AND (r.customer_group IS NULL OR g.id = c.group_id) AND (r.catalogue IS NULL OR k.id = c.catalogue_id), false)`;
 }
 
-/** A pending row as the second pass reads it: its line, digest and cells. */
-export interface PendingRow {
-  line: number;
-  digest: string;
-  fields: string[];
-}
+/** A pending row as the second pass reads it: its line, digest and cells, or why it can't be split. */
+export type PendingRow = { line: number; digest: string; fields: string[] } | { line: number; error: string };
 
 /** The pending rows' columns `cols`, in line order, in batches (a stream: flat memory). */
 async function* readBack(ctx: Ctx, stage: string, cols: string): AsyncGenerator<string[][]> {
@@ -191,6 +205,10 @@ export async function* readPendingBatches(ctx: Ctx, stage: string): AsyncGenerat
     }
   }
   for await (const found of readCsvRecordsAt(ctx, spans())) {
-    yield found.map(({ span, fields }) => ({ line: span.line, digest: span.digest, fields }));
+    yield found.map((r) =>
+      'error' in r
+        ? { line: r.span.line, error: r.error }
+        : { line: r.span.line, digest: r.span.digest, fields: r.fields },
+    );
   }
 }

@@ -1,20 +1,36 @@
-import { type CsvItem, type CsvSpan, readCsvBatches, readCsvSpans, resolveDialect } from '@customer-hub/csv';
+import {
+  type CsvDialect,
+  type CsvItem,
+  type CsvSpan,
+  readCsvBatches,
+  readCsvSpans,
+  resolveDialect,
+  type SpanRecord,
+  type SplitColumns,
+} from '@customer-hub/csv';
 import type { JobContext } from '@customer-hub/queue';
 import { readXlsxRecords } from './xlsx';
 
 const XLSX_BATCH = 1_000;
 
+/** The uploaded file's CSV dialect, or null for a workbook. */
+export async function dialectOf(ctx: JobContext<'customer-import'>): Promise<CsvDialect | null> {
+  return ctx.params.format === 'csv' ? resolveDialect(ctx.files, ctx.params) : null;
+}
+
 /**
- * The uploaded file's records with line numbers, streamed in batches: CSV (with `offsets`, each record's span:
- * see {@link readCsvRecordsAt}), or the rows of one XLSX sheet.
+ * The uploaded file's records with line numbers, streamed in batches: CSV in its `dialect` (with `offsets`,
+ * each record's span and text: see {@link readCsvRecordsAt}; `columns` may limit what is split), or the rows of
+ * one XLSX sheet.
  */
 export async function* readRecordBatches(
   ctx: JobContext<'customer-import'>,
-  { offsets = false } = {},
+  dialect: CsvDialect | null,
+  o: { offsets?: boolean; columns?: SplitColumns } = {},
 ): AsyncGenerator<CsvItem[]> {
   const { files, params } = ctx;
-  if (params.format === 'csv') {
-    yield* readCsvBatches(await files.read(params.inputFile), await resolveDialect(files, params), { offsets });
+  if (dialect) {
+    yield* readCsvBatches(await files.read(params.inputFile), dialect, o);
     return;
   }
   let batch: CsvItem[] = [];
@@ -32,7 +48,7 @@ export async function* readRecordBatches(
 export async function* readCsvRecordsAt<S extends CsvSpan>(
   ctx: JobContext<'customer-import'>,
   spans: AsyncIterable<S[]>,
-): AsyncGenerator<{ span: S; fields: string[] }[]> {
+): AsyncGenerator<SpanRecord<S>[]> {
   const { files, params } = ctx;
   yield* readCsvSpans(await files.read(params.inputFile), await resolveDialect(files, params), spans);
 }
