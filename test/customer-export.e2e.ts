@@ -40,7 +40,8 @@ const FILE = [
 ].join('\n');
 
 beforeAll(async () => {
-  h = await createHarness();
+  // Three parts for four customers: every CSV export here is put together from ranges read at once.
+  h = await createHarness({ EXPORT_PARTS: '3' });
   acme = await createTestAccount(h.ds);
   await h.startWorkers();
   await h.ds.query(`INSERT INTO customer_groups (account_id, code, name) VALUES ($1, 'TRADE', 'Trade')`, [
@@ -61,6 +62,8 @@ describe('customer export', () => {
     expect(run.counts).toEqual({ rows: 4 }); // C-1 comes with every test account
     const text = file.toString('utf8');
     const [header, ...rows] = text.trim().split('\n');
+    // One header, then each customer once, in number order, across the parts.
+    expect(rows.map((r) => r.split(',')[0])).toEqual(['C-1', 'R-1', 'R-2', 'R-3']);
     expect(header).toMatch(
       /^customer_number,type,name,contact_name,email,phone,customer_group,pricing_tier,catalogue,/,
     );

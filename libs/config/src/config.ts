@@ -59,6 +59,7 @@ const schema = z.object({
   PURCHASE_HISTORY_KEEP_VERSIONS: int(3, 1),
   PURCHASE_HISTORY_CHUNK_ROWS: int(2_000_000, 1000),
   EXPORT_TTL_HOURS: int(72, 1),
+  EXPORT_PARTS: int(2, 1),
   LABEL_EDIT_SYNC_LIMIT: int(1_000, 0),
   CUSTOMER_IMPORT_CHUNK_ROWS: int(50_000, 100),
   CUSTOMER_IMPORT_APPLY_LANES: int(2, 1),
@@ -99,7 +100,7 @@ export interface Config {
     readonly reconcileGraceMs: number;
   };
   readonly purchaseHistory: { readonly keepVersions: number; readonly chunkRows: number };
-  readonly exports: { readonly ttlHours: number };
+  readonly exports: { readonly ttlHours: number; readonly parts: number };
   readonly customers: {
     readonly labelEditSyncLimit: number;
     readonly importChunkRows: number;
@@ -188,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconcileGraceMs: c.RECONCILE_GRACE_MS,
     },
     purchaseHistory: { keepVersions: c.PURCHASE_HISTORY_KEEP_VERSIONS, chunkRows: c.PURCHASE_HISTORY_CHUNK_ROWS },
-    exports: { ttlHours: c.EXPORT_TTL_HOURS },
+    exports: { ttlHours: c.EXPORT_TTL_HOURS, parts: c.EXPORT_PARTS },
     customers: {
       labelEditSyncLimit: c.LABEL_EDIT_SYNC_LIMIT,
       importChunkRows: c.CUSTOMER_IMPORT_CHUNK_ROWS,

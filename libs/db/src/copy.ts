@@ -22,6 +22,56 @@ export async function copyOut(ds: DataSource, sql: string): Promise<Readable> {
   return stream;
 }
 
+type PgRunner = {
+  connect(): Promise<unknown>;
+  release(): Promise<void>;
+  releasePostgresConnection(err?: Error): Promise<void>;
+};
+
+/**
+ * `COPY … TO STDOUT` statements run at once, each on its own connection, all reading one snapshot: read-only
+ * repeatable-read transactions sharing the first one's exported snapshot (as pg_dump -j does), so the parts of
+ * one export agree whatever commits meanwhile. Returns their streams in order. Each connection's transaction
+ * ends, and the connection goes back to the pool, when its stream ends; one whose stream fails or is destroyed
+ * early is discarded.
+ */
+export async function copyOutInOneSnapshot(ds: DataSource, sqls: string[]): Promise<Readable[]> {
+  const runners = sqls.map(() => ds.createQueryRunner() as unknown as PgRunner);
+  const clients: PoolClient[] = [];
+  try {
+    for (const runner of runners) clients.push((await runner.connect()) as PoolClient);
+    const begin = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+    await clients[0]!.query(begin);
+    const { rows } = await clients[0]!.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    for (const client of clients.slice(1)) {
+      await client.query(begin);
+      await client.query(`SET TRANSACTION SNAPSHOT '${rows[0]!.id}'`);
+    }
+  } catch (err) {
+    await Promise.all(runners.map((r) => r.releasePostgresConnection(err as Error)));
+    throw err;
+  }
+  return clients.map((client, i) => {
+    const runner = runners[i]!;
+    const stream = client.query(copyTo(sqls[i]!));
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (err) void runner.releasePostgresConnection(err);
+      else
+        client.query('COMMIT').then(
+          () => runner.release(),
+          (e: Error) => runner.releasePostgresConnection(e),
+        );
+    };
+    stream.once('end', () => settle());
+    stream.once('error', settle);
+    stream.once('close', () => settle(new Error('COPY stream closed before its end')));
+    return stream;
+  });
+}
+
 /** `COPY … FROM STDIN` on a lent client; write text-format lines to it, then `end()` and await `done`. */
 export function copyIn(client: PoolClient, sql: string) {
   const stream = client.query(copyFrom(sql));

@@ -11,9 +11,10 @@ import {
   guardedExportQuery,
   literalBind,
 } from '@customer-hub/customers';
-import { analyzeIfStale, sqlRows } from '@customer-hub/db';
+import { analyzeIfStale, type DataSource, sqlRows } from '@customer-hub/db';
 import type { JobContext, JobOutcome } from '@customer-hub/queue';
 import { copyToExportFile, exportOutcome, storeExport } from './export-file';
+import { literal } from './sql';
 import { XlsxWriter } from './xlsx-writer';
 
 export type CustomerExportParams = Extract<JobParams['export'], { what: 'customers' }>;
@@ -22,13 +23,14 @@ const BATCH = 5_000;
 
 /**
  * Customer export: every column the import reads, in the template's order, so that export → edit → import
- * changes only what was edited. CSV comes from COPY with formula-safe cells; XLSX is written row by row from
- * batches read in number order (text cells, which a spreadsheet never runs as formulas), as fast as it is zipped.
+ * changes only what was edited. CSV comes from COPY with formula-safe cells, in `parts` ranges of customer
+ * numbers read at once in one snapshot (see copyToExportFile); XLSX is written row by row from batches read in
+ * number order (text cells, which a spreadsheet never runs as formulas), as fast as it is zipped.
  */
 export async function exportCustomers(
   ctx: JobContext<'export'>,
   params: CustomerExportParams,
-  ttlHours: number,
+  { ttlHours, parts }: { ttlHours: number; parts: number },
 ): Promise<JobOutcome> {
   const { ds, run } = ctx;
   const filter = params.filter as CustomerFilter;
@@ -36,14 +38,23 @@ export async function exportCustomers(
   // and sort the account's customers for every XLSX batch (300k rows: 25 s instead of a few).
   await analyzeIfStale(ds, 'customers');
   const columns = exportColumns(await customKeys(ds, run.accountId), '|');
+  const chosen = `c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
   // Counted from customers alone: cheaper than counting the export's query.
-  const countQuery = `SELECT count(*)::int AS n FROM customers c
-    WHERE c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
+  const [{ n: total }] = (await sqlRows<{ n: number }>(
+    ds,
+    `SELECT count(*)::int AS n FROM customers c WHERE ${chosen}`,
+  )) as [{ n: number }];
   if (params.format === 'csv') {
-    const query = guardedExportQuery(columns, exportSelect(columns, run.accountId, filter, literalBind), safeCellSql);
-    return copyToExportFile(ctx, query, { bom: params.bom, ttlHours, countQuery });
+    const select = exportSelect(columns, run.accountId, filter, literalBind);
+    // Each range from the point before it (none for the first) up to the next (none for the last).
+    const points = await splitPoints(ds, chosen, total, parts);
+    const queries = [...points, null].map((upto, i) => {
+      const from = i === 0 ? '' : ` AND c.customer_number >= ${literal(points[i - 1]!)}`;
+      const below = upto === null ? '' : ` AND c.customer_number < ${literal(upto)}`;
+      return guardedExportQuery(columns, `${select}${from}${below}`, safeCellSql);
+    });
+    return copyToExportFile(ctx, queries, { bom: params.bom, ttlHours, total });
   }
-  const [{ n: total }] = (await sqlRows<{ n: number }>(ds, countQuery)) as [{ n: number }];
   const { bind, params: values } = binder(2);
   const select = exportSelect(columns, run.accountId, filter, bind);
   const body = new PassThrough();
@@ -76,4 +87,21 @@ export async function exportCustomers(
     throw err;
   }
   return exportOutcome(done, 'export.xlsx', await stored);
+}
+
+/**
+ * The customer numbers that split the `chosen` customers (SQL over `c`) into `parts` ranges of about the same
+ * size, in order: each found through the number index. Fewer where there are too few customers.
+ */
+async function splitPoints(ds: DataSource, chosen: string, total: number, parts: number): Promise<string[]> {
+  const points: string[] = [];
+  for (let k = 1; k < Math.min(parts, total); k++) {
+    const [row] = await sqlRows<{ n: string }>(
+      ds,
+      `SELECT c.customer_number AS n FROM customers c WHERE ${chosen}
+       ORDER BY c.customer_number OFFSET ${Math.floor((total * k) / parts)} LIMIT 1`,
+    );
+    if (row && row.n !== points.at(-1)) points.push(row.n);
+  }
+  return points;
 }

@@ -38,5 +38,5 @@ export async function exportProducts(
   ttlHours: number,
 ): Promise<JobOutcome> {
   const query = await productExportQuery(ctx.ds, ctx.run.accountId, params.customerRef);
-  return copyToExportFile(ctx, query, { bom: params.bom, ttlHours });
+  return copyToExportFile(ctx, [query], { bom: params.bom, ttlHours });
 }
