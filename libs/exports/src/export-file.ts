@@ -56,8 +56,11 @@ export async function copyToExportFile(
     queries.map((q, i) => `COPY (${q}) TO STDOUT WITH (FORMAT csv${i === 0 ? ', HEADER' : ''})`),
   );
   const lines = csv.map(() => 0);
-  const counted = csv.map((part, i) => part.pipe(lineCounter((n) => (lines[i] = n))));
-  csv.forEach((part, i) => part.on('error', (err) => counted[i]!.destroy(err)));
+  const counted = csv.map((part, i) => {
+    const counter = part.pipe(lineCounter((n) => (lines[i] = n)));
+    part.on('error', (err) => counter.destroy(err));
+    return counter;
+  });
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'hub-export-'));
   const spooled = counted.slice(1).map((part, i) => {
     const file = path.join(dir, `part-${i + 1}.csv`);
