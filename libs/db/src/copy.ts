@@ -102,8 +102,8 @@ export async function copyRows(
   await copyRowBatches(client, target, single());
 }
 
-/** Bytes per write to COPY. */
-const WRITE_BYTES = 1 << 20;
+/** Characters of lines gathered per write to COPY. */
+const WRITE_CHARS = 1 << 16;
 
 /** A row as one text-format COPY line (with its line break). */
 export function copyLine(row: (string | null)[]): string {
@@ -126,9 +126,10 @@ export function copyRowBatches(
 
 /**
  * COPYs text-format lines (each ending in a line break; see {@link copyLine}) that come in batches, for a caller
- * that formats its own rows. Each line goes into a 1 MB buffer as soon as it comes, so it dies young: lines kept
- * as strings until a write would pile up hundreds of thousands of small string pieces that outlive the young
- * generation (a fifth of a customer import's reading time went to collecting them).
+ * that formats its own rows. Each batch's lines are joined, and about 64k characters of them encoded in one go:
+ * few enough that they die young (lines kept until a 1 MB write piled up pieces that outlived the young
+ * generation), one encoding per write rather than per line (0.6-0.9 s of a 1M-row first pass), and small
+ * writes that keep Postgres busy while the next are made.
  */
 export async function copyLineBatches(
   client: PoolClient,
@@ -136,34 +137,22 @@ export async function copyLineBatches(
   batches: AsyncIterable<string[]>,
 ): Promise<void> {
   const copy = copyIn(client, `COPY ${target} FROM STDIN`);
-  let out = Buffer.allocUnsafe(WRITE_BYTES);
-  let at = 0;
-  const write = async (piece: Buffer | string) => {
+  let gathered: string[] = [];
+  let chars = 0;
+  const write = async () => {
+    const piece = Buffer.from(gathered.join(''));
+    gathered = [];
+    chars = 0;
     if (!copy.stream.write(piece)) await new Promise((r) => copy.stream.once('drain', r));
-  };
-  const flush = async () => {
-    if (at === 0) return;
-    const piece = out.subarray(0, at);
-    out = Buffer.allocUnsafe(WRITE_BYTES);
-    at = 0;
-    await write(piece);
   };
   try {
     for await (const batch of batches) {
-      for (const line of batch) {
-        // A UTF-16 unit is at most 3 UTF-8 bytes: a line that might not fit goes after what is buffered.
-        if (line.length * 3 > WRITE_BYTES - at) {
-          await flush();
-          if (line.length * 3 > WRITE_BYTES) {
-            await write(line);
-            continue;
-          }
-        }
-        at += out.write(line, at);
-      }
-      if (at > WRITE_BYTES / 2) await flush();
+      const text = batch.length === 1 ? batch[0]! : batch.join('');
+      gathered.push(text);
+      chars += text.length;
+      if (chars >= WRITE_CHARS) await write();
     }
-    await flush();
+    if (chars > 0) await write();
     copy.stream.end();
     await copy.done;
   } catch (err) {
