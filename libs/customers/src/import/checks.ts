@@ -45,25 +45,29 @@ async function addProblems(client: PoolClient, stage: string, checks: string[], 
 
 /**
  * Checks of every row read (`raw`: the first-pass table, or the staging table when read in one pass), before
- * any is parsed in two passes: a number given twice (rejected), and what the mode leaves alone (skipped).
+ * any is parsed in two passes: a number given twice (rejected; not looked for when the reader saw every number
+ * `unique`), and what the mode leaves alone (skipped).
  */
 export async function checkNumbers(
   client: PoolClient,
   ctx: Ctx,
-  { stage, raw }: { stage: string; raw: string },
+  { stage, raw, unique }: { stage: string; raw: string; unique: boolean },
   layout: Layout,
   header: string[],
 ) {
   const { params, run } = ctx;
   // $1 is the number's column; $2 the account, for the mode's checks.
   const customer = `${raw} s LEFT JOIN customers c ON c.account_id = $2 AND c.customer_number = s.number`;
-  const checks: string[] = [
+  const checks: string[] = [];
+  if (!unique) {
     // The numbers given twice first (a hash aggregate), then their later lines: half the time of a window.
-    `SELECT r.line, $1, r.number, 'customer number ' || r.number || ' already appears on line ' || d.first || '; give each customer once', false
-     FROM ${raw} r JOIN (SELECT number, min(line) AS first FROM ${raw} GROUP BY number HAVING count(*) > 1) d
-       ON d.number = r.number
-     WHERE r.line <> d.first`,
-  ];
+    checks.push(
+      `SELECT r.line, $1, r.number, 'customer number ' || r.number || ' already appears on line ' || d.first || '; give each customer once', false
+       FROM ${raw} r JOIN (SELECT number, min(line) AS first FROM ${raw} GROUP BY number HAVING count(*) > 1) d
+         ON d.number = r.number
+       WHERE r.line <> d.first`,
+    );
+  }
   if (params.mode === 'create') {
     checks.push(
       `SELECT s.line, $1, s.number, 'skipped: customer ' || s.number || ' already exists (mode=create leaves it alone)', true
@@ -76,8 +80,9 @@ export async function checkNumbers(
        FROM ${customer} WHERE c.id IS NULL`,
     );
   }
+  if (checks.length === 0) return;
   const where = places(layout, header).where(layout.key);
-  await addProblems(client, stage, checks, checks.length > 1 ? [where, run.accountId] : [where]);
+  await addProblems(client, stage, checks, params.mode === 'upsert' ? [where] : [where, run.accountId]);
 }
 
 /**

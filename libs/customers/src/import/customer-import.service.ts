@@ -29,6 +29,23 @@ interface Loaded {
   /** What each row's digest covers besides its cells (see first-pass.ts). */
   key: DigestKey;
   seen: number;
+  /** Whether each number read came after the one before (see {@link NumberOrder}). */
+  order: NumberOrder;
+}
+
+/**
+ * Whether the numbers read so far come in strictly increasing order (as in an export, sorted by number): then
+ * no number is given twice, and the check for that is spared. Any order would do for that conclusion; this is
+ * JavaScript's.
+ */
+class NumberOrder {
+  private last: string | null = null;
+  increasing = true;
+
+  add(number: string): void {
+    if (this.increasing && this.last !== null && number <= this.last) this.increasing = false;
+    this.last = number;
+  }
 }
 
 /**
@@ -39,7 +56,7 @@ interface Loaded {
  */
 async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport) {
   const { params } = ctx;
-  const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0 };
+  const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0, order: new NumberOrder() };
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
   const dialect = await dialectOf(ctx);
   // Every column until the header decides how the rest is read (see FirstPass.upTo).
@@ -97,13 +114,17 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
           }
         } else if (twoPass) {
           const number = state.stager!.numberOf(item.fields);
-          if (typeof number === 'string') out.push(first!.line(item, number));
-          else await report.add({ line: item.line, ...number });
+          if (typeof number === 'string') {
+            state.order.add(number);
+            out.push(first!.line(item, number));
+          } else await report.add({ line: item.line, ...number });
         } else {
           const digest = options.deleting ? null : String(recordDigest(state.key, item));
           const staged = state.stager!.stage(item.line, item.fields, digest);
-          if (Array.isArray(staged)) out.push(state.stager!.copyLine(staged));
-          else await report.add({ line: item.line, ...staged });
+          if (Array.isArray(staged)) {
+            state.order.add(staged[1]!);
+            out.push(state.stager!.copyLine(staged));
+          } else await report.add({ line: item.line, ...staged });
         }
       }
       yield out;
@@ -205,7 +226,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       if (twoPass) await analyzeIfStale(ctx.ds, 'customer_import_digests');
       const read = twoPass ? rawStagingOf(stage) : stage;
       fast = await inBulkTransaction(client, async () => {
-        await checkNumbers(client, ctx, { stage, raw: read }, layout, l.header);
+        await checkNumbers(client, ctx, { stage, raw: read, unique: l.order.increasing }, layout, l.header);
         return twoPass ? matchDigests(client, ctx, stage) : 0;
       });
       if (twoPass) {
