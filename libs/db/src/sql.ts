@@ -13,20 +13,23 @@ export async function sqlRows<T>(db: DataSource | EntityManager, text: string, p
 }
 
 /**
- * ANALYZEs a table whose statistics lag far behind its rows: a bulk import has just changed it and autovacuum
- * has not caught up (or is off). A big join against it would otherwise be planned for the table it was, e.g.
- * without parallel workers. True when it ran.
+ * ANALYZEs a table whose size has left the planner's estimate far behind: a bulk import has just grown (or
+ * shrunk) it and autovacuum has not caught up (or is off). A big join against it would otherwise be planned for
+ * the table it was, e.g. as a nested loop without parallel workers. Updates that leave the row count as it is
+ * (a re-import with a tenth of its rows changed) don't call for one: it took a second a million rows, paid by
+ * whichever job came next. True when it ran.
  */
 export async function analyzeIfStale(db: DataSource | EntityManager, table: string): Promise<boolean> {
-  const [s] = await sqlRows<{ mods: string; tuples: number }>(
+  const [s] = await sqlRows<{ live: string; planned: number }>(
     db,
-    `SELECT s.n_mod_since_analyze AS mods, c.reltuples AS tuples
+    `SELECT s.n_live_tup AS live, c.reltuples AS planned
      FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relid = $1::regclass`,
     [table],
   );
-  const mods = Number(s?.mods ?? 0);
-  // Past autovacuum's own default threshold (a fifth of the rows), and enough rows to matter.
-  if (mods < 10_000 || mods < 0.2 * Math.max(s?.tuples ?? 0, 0)) return false;
+  const live = Number(s?.live ?? 0);
+  const planned = s?.planned ?? -1; // -1: never analyzed
+  // Enough rows to matter, and a fifth more or fewer than planned for (autovacuum's own default threshold).
+  if (live < 10_000 || (planned >= 0 && Math.abs(live - planned) < 0.2 * planned)) return false;
   await db.query(`ANALYZE ${table}`);
   return true;
 }
