@@ -87,10 +87,10 @@ function copyBaseline(w: BenchWorld, file: string, indexed = false): number {
   w.psql('DROP TABLE IF EXISTS baseline');
   if (indexed) {
     w.psql(
-      `CREATE TABLE baseline (id uuid PRIMARY KEY DEFAULT uuid_v7(),
+      `CREATE TABLE baseline (id uuid NOT NULL DEFAULT uuid_v7(),
          account_id uuid NOT NULL DEFAULT '${w.accountId}' REFERENCES accounts(id),
          updated_at timestamptz NOT NULL DEFAULT now(), ${cols.join(', ')},
-         UNIQUE (account_id, c0), UNIQUE (account_id, id))`,
+         PRIMARY KEY (account_id, id), UNIQUE (account_id, c0))`,
     );
     w.psql('CREATE INDEX ON baseline (account_id, updated_at)');
     w.psql('CREATE INDEX ON baseline (account_id, lower(c2) text_pattern_ops)');
@@ -226,7 +226,9 @@ async function main() {
       row(`re-import from XLSX (${xmb.toFixed(0)} MB)`, fromXlsx.s, reimports[0]!.base, 'none set');
       console.log(`  counts ${JSON.stringify(fromXlsx.counts)}`);
     }
-    exports.forEach((e, i) => row(`export (CSV)${REPEAT > 1 ? ` (run ${i + 1})` : ''}`, e.s, e.base, '2x'));
+    for (const [i, e] of exports.entries()) {
+      row(`export (CSV)${REPEAT > 1 ? ` (run ${i + 1})` : ''}`, e.s, e.base, '2x');
+    }
     if (REPEAT > 1) {
       const ratios = exports.map((e) => e.s / e.base);
       console.log(

@@ -81,7 +81,7 @@ export async function editLabels(db: Db, accountId: string, s: LabelSelection, a
        SELECT c.id, ARRAY(SELECT DISTINCT l FROM unnest(c.labels || $2::text[]) l WHERE l <> ALL($3::text[]) ORDER BY 1) AS labels
        FROM customers c WHERE c.account_id = $1 AND ${where.sql})
      UPDATE customers c SET labels = next.labels, updated_at = now() FROM next
-     WHERE c.id = next.id AND c.labels IS DISTINCT FROM next.labels RETURNING c.id`,
+     WHERE c.account_id = $1 AND c.id = next.id AND c.labels IS DISTINCT FROM next.labels RETURNING c.id`,
     [accountId, add, remove, ...where.params],
   );
   return rows.length;

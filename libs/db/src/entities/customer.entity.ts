@@ -17,8 +17,9 @@ export const CustomerEntity = new EntitySchema<Customer>({
   name: 'Customer',
   tableName: 'customers',
   columns: {
+    // The key is (account_id, id): every reference to a customer names its account too.
     id: { type: 'uuid', primary: true, generated: 'uuid' },
-    accountId: { name: 'account_id', type: 'uuid' },
+    accountId: { name: 'account_id', type: 'uuid', primary: true },
     customerNumber: { name: 'customer_number', type: 'text' },
     name: { type: 'text' },
     email: { type: 'text', nullable: true },

@@ -5,6 +5,7 @@ import { PurchaseHistoryChunks1732300000000 } from './1732300000000-purchase-his
 import { JobCommitRequests1732310000000 } from './1732310000000-job-commit-requests';
 import { ChunkedCommits1732320000000 } from './1732320000000-chunked-commits';
 import { CustomerImportDigests1732330000000 } from './1732330000000-customer-import-digests';
+import { CustomerKey1732340000000 } from './1732340000000-customer-key';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   JobCommitRequests1732310000000,
   ChunkedCommits1732320000000,
   CustomerImportDigests1732330000000,
+  CustomerKey1732340000000,
 ];
