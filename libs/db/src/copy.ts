@@ -4,29 +4,46 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 
-/** `COPY … TO STDOUT` as a stream; the connection goes back to the pool when the stream ends or fails. */
-export async function copyOut(ds: DataSource, sql: string): Promise<Readable> {
-  const runner = ds.createQueryRunner();
-  const client = (await runner.connect()) as PoolClient;
-  const stream = client.query(copyTo(sql));
-  let released = false;
-  const release = () => {
-    if (!released) {
-      released = true;
-      void runner.release();
-    }
-  };
-  stream.once('close', release);
-  stream.once('end', release);
-  stream.once('error', release);
-  return stream;
-}
-
 type PgRunner = {
   connect(): Promise<unknown>;
   release(): Promise<void>;
   releasePostgresConnection(err?: Error): Promise<void>;
 };
+
+/**
+ * Runs `COPY … TO STDOUT` on `client` and, once its stream has ended and Postgres is ready for the next query
+ * (the stream ends a moment before), `then` (ending a transaction, say) and hands the connection back to the
+ * pool. A stream that fails or is destroyed before its end leaves the connection mid-COPY: it is discarded.
+ */
+function streamCopyOut(runner: PgRunner, client: PoolClient, sql: string, then?: () => Promise<unknown>): Readable {
+  const stream = client.query(copyTo(sql));
+  let settled = false;
+  const discard = (err: Error) => {
+    if (settled) return;
+    settled = true;
+    void runner.releasePostgresConnection(err);
+  };
+  stream.once('end', () => {
+    if (settled) return;
+    settled = true;
+    const ready = (client as unknown as { readyForQuery: boolean }).readyForQuery
+      ? Promise.resolve()
+      : new Promise((resolve) => client.once('drain', resolve));
+    ready.then(then).then(
+      () => runner.release(),
+      (err: Error) => runner.releasePostgresConnection(err),
+    );
+  });
+  stream.once('error', discard);
+  stream.once('close', () => discard(new Error('COPY stream closed before its end')));
+  return stream;
+}
+
+/** `COPY … TO STDOUT` as a stream on a connection of its own, back in the pool once the stream has ended. */
+export async function copyOut(ds: DataSource, sql: string): Promise<Readable> {
+  const runner = ds.createQueryRunner() as unknown as PgRunner;
+  return streamCopyOut(runner, (await runner.connect()) as PoolClient, sql);
+}
 
 /**
  * `COPY … TO STDOUT` statements run at once, each on its own connection, all reading one snapshot: read-only
@@ -51,25 +68,7 @@ export async function copyOutInOneSnapshot(ds: DataSource, sqls: string[]): Prom
     await Promise.all(runners.map((r) => r.releasePostgresConnection(err as Error)));
     throw err;
   }
-  return clients.map((client, i) => {
-    const runner = runners[i]!;
-    const stream = client.query(copyTo(sqls[i]!));
-    let settled = false;
-    const settle = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      if (err) void runner.releasePostgresConnection(err);
-      else
-        client.query('COMMIT').then(
-          () => runner.release(),
-          (e: Error) => runner.releasePostgresConnection(e),
-        );
-    };
-    stream.once('end', () => settle());
-    stream.once('error', settle);
-    stream.once('close', () => settle(new Error('COPY stream closed before its end')));
-    return stream;
-  });
+  return clients.map((client, i) => streamCopyOut(runners[i]!, client, sqls[i]!, () => client.query('COMMIT')));
 }
 
 /** `COPY … FROM STDIN` on a lent client; write text-format lines to it, then `end()` and await `done`. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,19 +62,13 @@ export async function copyToExportFile(
     part.on('error', (err) => counter.destroy(err));
     return counter;
   });
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'hub-export-'));
-  const spooled = counted.slice(1).map((part, i) => {
-    const file = path.join(dir, `part-${i + 1}.csv`);
-    const written = pipeline(part, fs.createWriteStream(file));
-    written.catch(() => {}); // awaited in its turn below
-    return { file, written };
-  });
+  const spooled = counted.slice(1).map(spool);
   async function* body() {
     if (o.bom) yield Buffer.from('\uFEFF');
     yield* counted[0]!;
-    for (const { file, written } of spooled) {
-      await written;
-      yield* fs.createReadStream(file);
+    for (const part of spooled) {
+      await part.written;
+      yield* part.read();
     }
   }
   const report = () => ctx.progress(Math.max(0, sum(lines) - 1), total);
@@ -85,8 +80,30 @@ export async function copyToExportFile(
   } finally {
     clearInterval(timer);
     for (const part of csv) part.destroy();
-    await fs.promises.rm(dir, { recursive: true, force: true });
+    for (const part of spooled) part.close();
   }
+}
+
+/**
+ * Writes `part` into an unlinked temporary file, which goes away with its descriptor however the process ends;
+ * `read` streams it back once `written`.
+ */
+function spool(part: Readable) {
+  const file = path.join(os.tmpdir(), `hub-export-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const fd = fs.openSync(file, 'wx+', 0o600);
+  fs.rmSync(file, { force: true });
+  const written = pipeline(part, fs.createWriteStream('', { fd, autoClose: false }));
+  written.catch(() => {}); // awaited in its turn
+  let closed = false;
+  return {
+    written,
+    read: () => fs.createReadStream('', { fd, start: 0, autoClose: false }),
+    close() {
+      if (closed) return;
+      closed = true;
+      fs.closeSync(fd);
+    },
+  };
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

@@ -3,8 +3,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /** The tables whose customer references point at customers (account_id, id). */
 const REFERRING = ['users', 'customer_notes', 'customer_number_changes', 'balance_entries'];
 
-const dropReferences = (q: QueryRunner) =>
-  Promise.all(REFERRING.map((t) => q.query(`ALTER TABLE ${t} DROP CONSTRAINT ${t}_account_id_customer_id_fkey`)));
+// One statement at a time: a migration's queries share one connection.
+const dropReferences = async (q: QueryRunner) => {
+  for (const t of REFERRING) await q.query(`ALTER TABLE ${t} DROP CONSTRAINT ${t}_account_id_customer_id_fkey`);
+};
 
 const addReferences = async (q: QueryRunner) => {
   for (const t of REFERRING) {
