@@ -1,5 +1,12 @@
 import type { CustomerImportParams, ImportMode } from '@customer-hub/contracts';
-import { type DataSource, type EntityManager, type JobRun, type PoolClient, sqlRows } from '@customer-hub/db';
+import {
+  analyzeIfStale,
+  type DataSource,
+  type EntityManager,
+  type JobRun,
+  type PoolClient,
+  sqlRows,
+} from '@customer-hub/db';
 import type { CommitChunk, JobContext, TwoPhase } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
@@ -236,6 +243,10 @@ export const customerImportTwoPhase: TwoPhase = {
   commit: async (m, run) => {
     if (modeOf(run) !== 'delete') await recordUnchangedDigests(m, run.accountId, run.id);
     await dropCustomerStaging(m, run.id);
+    // An import that grew the tables by a fifth refreshes their statistics itself, before it counts as done:
+    // the next import, list or export then plans for their size without paying for it (autovacuum may lag).
+    await analyzeIfStale(m, 'customers');
+    await analyzeIfStale(m, 'customer_import_digests');
   },
   tidy: ({ ds }, run) => dropCustomerStaging(ds, run.id),
 };
