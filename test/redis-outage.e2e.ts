@@ -1,33 +1,54 @@
 import { spawn } from 'node:child_process';
+import net, { type AddressInfo } from 'node:net';
 import { createTestAccount, type TestAccount, waitFor, waitForJob } from '@customer-hub/testing';
 import IORedis from 'ioredis';
 import request from 'supertest';
 import { bearer, createHarness, type Harness } from './support/harness';
 
 /** A private Redis for this file only, so stopping it disturbs nobody else. */
-const port = 30_000 + Math.floor(Math.random() * 20_000);
+let port: number;
 let redisProc: ReturnType<typeof spawn> | undefined;
 
+/** A port nothing listens on now, as the system hands them out (a random pick once met one in use). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: free } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return free;
+}
+
 async function startRedis() {
-  redisProc = spawn(
+  const proc = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const probe = new IORedis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
+  redisProc = proc;
+  // What it said, for the error if it never answers.
+  let said = '';
+  const keep = (d: Buffer) => {
+    said = (said + d).slice(-2000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
   await waitFor('the private redis to answer', async () => {
+    if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}: ${said}`);
+    const probe = new IORedis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
     try {
       await probe.connect();
       return (await probe.ping()) === 'PONG' ? true : undefined;
     } catch {
-      probe.disconnect();
       return undefined;
+    } finally {
+      probe.disconnect();
     }
   });
-  probe.disconnect();
+  proc.stdout!.removeListener('data', keep);
+  proc.stderr!.removeListener('data', keep);
+  proc.stdout!.resume();
+  proc.stderr!.resume();
 }
 
 async function stopRedis() {
@@ -42,13 +63,14 @@ let h: Harness;
 let acme: TestAccount;
 
 beforeAll(async () => {
+  port = await freePort();
   await startRedis();
   h = await createHarness({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: '1000' });
   acme = await createTestAccount(h.ds);
   await h.startWorkers();
 });
 afterAll(async () => {
-  await h.cleanup();
+  await h?.cleanup();
   await stopRedis();
 });
 
