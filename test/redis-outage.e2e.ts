@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
-import { createTestAccount, type TestAccount, waitFor, waitForJob } from '@customer-hub/testing';
+import { createTestAccount, freePort, type TestAccount, waitFor, waitForJob } from '@customer-hub/testing';
 import IORedis from 'ioredis';
 import request from 'supertest';
 import { bearer, createHarness, type Harness } from './support/harness';
@@ -8,15 +7,6 @@ import { bearer, createHarness, type Harness } from './support/harness';
 /** A private Redis for this file only, so stopping it disturbs nobody else. */
 let port: number;
 let redisProc: ReturnType<typeof spawn> | undefined;
-
-/** A port nothing listens on now, as the system hands them out (a random pick once met one in use). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: free } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return free;
-}
 
 async function startRedis() {
   const proc = spawn(

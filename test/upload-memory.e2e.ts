@@ -1,4 +1,11 @@
-import { createTestAccount, createTestEnv, type TestAccount, type TestEnv, waitFor } from '@customer-hub/testing';
+import {
+  createTestAccount,
+  createTestEnv,
+  freePort,
+  type TestAccount,
+  type TestEnv,
+  waitFor,
+} from '@customer-hub/testing';
 import { type Child, ensureStopped, peakRss, spawnTs } from './support/processes';
 import { postGenerated } from './support/upload';
 
@@ -11,7 +18,7 @@ let port: number;
 beforeAll(async () => {
   env = await createTestEnv({ LOG_LEVEL: 'info' });
   acme = await createTestAccount(env.ds);
-  port = 20_000 + Math.floor(Math.random() * 20_000);
+  port = await freePort();
   api = spawnTs('apps/api/src/main.ts', { ...env.env, PORT: String(port) });
   await waitFor('the API to listen', async () => (api.output().includes('API listening') ? true : undefined), 30_000);
 });

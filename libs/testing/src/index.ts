@@ -1,4 +1,5 @@
 export * from './databases';
 export * from './factories';
+export * from './ports';
 export * from './test-env';
 export * from './wait';
