@@ -7,7 +7,7 @@ import { createAccount } from '@customer-hub/accounts';
 import { loadConfig } from '@customer-hub/config';
 import { createDataSource, type DataSource, ensureDatabase, runMigrations } from '@customer-hub/db';
 import { createRedisClient } from '@customer-hub/queue';
-import { deleteKeys } from '@customer-hub/testing';
+import { deleteKeys, freePort } from '@customer-hub/testing';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -102,7 +102,7 @@ export async function benchData(name: string): Promise<BenchData> {
   const dbUrl = new URL(base.database.url);
   dbUrl.pathname = `/${dbName}`;
   const files = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-bench-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const env = {
     DATABASE_URL: dbUrl.toString(),
     FILE_STORE_DIR: files,
