@@ -1,4 +1,4 @@
-import { type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
+import { type CsvDialect, type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
 import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
@@ -9,7 +9,6 @@ import {
   type DigestKey,
   digestKey,
   FirstPass,
-  keepsCells,
   pendingOf,
   pendingSql,
   rawStagingOf,
@@ -23,6 +22,8 @@ import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from '
 type Ctx = JobContext<'customer-import'>;
 
 interface Loaded {
+  /** The CSV's dialect, decided once for both passes; null for a workbook. */
+  dialect: CsvDialect | null;
   layout: Layout | null;
   header: string[];
   stager: RowStager | null;
@@ -56,9 +57,17 @@ class NumberOrder {
  */
 async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport) {
   const { params } = ctx;
-  const state: Loaded = { layout: null, header: [], stager: null, key: [0, 0], seen: 0, order: new NumberOrder() };
-  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
   const dialect = await dialectOf(ctx);
+  const state: Loaded = {
+    dialect,
+    layout: null,
+    header: [],
+    stager: null,
+    key: [0, 0],
+    seen: 0,
+    order: new NumberOrder(),
+  };
+  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
   // Every column until the header decides how the rest is read (see FirstPass.upTo).
   const columns = { upTo: Number.POSITIVE_INFINITY };
   // The batches up to the header's, read first.
@@ -85,7 +94,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     state.header = fields;
     state.stager = new RowStager(state.layout, fields, options);
     state.key = digestKey(fields, { ...params, dialect });
-    first = new FirstPass(state.layout, state.key, keepsCells(params));
+    first = new FirstPass(state.layout, state.key, dialect);
   }
   const twoPass = first !== null && (await readsInTwoPasses(ctx, state.key));
   if (twoPass) columns.upTo = first!.upTo;
@@ -179,7 +188,7 @@ async function parsePending(ctx: Ctx, client: PoolClient, stage: string, loaded:
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
   async function* batches(): AsyncGenerator<string[]> {
-    for await (const rows of readPendingBatches(ctx, stage)) {
+    for await (const rows of readPendingBatches(ctx, stage, loaded.dialect)) {
       const out: string[] = [];
       for (const row of rows) {
         if ('error' in row) {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { CustomerImportParams } from '@customer-hub/contracts';
 import { type CsvDialect, type CsvItem, type CsvRecord, isLineError, readCsvBatches } from '@customer-hub/csv';
 import { copyOut, copyText } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
@@ -22,9 +21,6 @@ import { type Blank, cellAt } from './staging';
  * {@link recordDigest}). A workbook's XML costs far more to read twice, so the first pass keeps a workbook row's
  * cells instead, joined into one text.
  */
-
-/** A workbook's first pass keeps its rows' cells; a CSV's keeps where each row's text is (see above). */
-export const keepsCells = (params: Pick<CustomerImportParams, 'format'>) => params.format !== 'csv';
 
 /** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
 const DIGEST_RULES = 2;
@@ -105,8 +101,8 @@ function joinCells(fields: string[]): string {
 }
 
 /**
- * Turns a data row into its first-pass COPY line: with `keepsCells`, the line holds the row's cells too; else
- * where its text is in the file (a CSV record's span).
+ * Turns a data row into its first-pass COPY line: for a workbook (no CSV `dialect`), the line holds the row's
+ * cells too; for a CSV, where its text is in the file (the record's span).
  */
 export class FirstPass {
   private readonly group: number | undefined;
@@ -117,7 +113,7 @@ export class FirstPass {
   constructor(
     layout: Layout,
     private readonly key: DigestKey,
-    private readonly keepsCells: boolean,
+    private readonly dialect: CsvDialect | null,
   ) {
     const at = (column: string) => layout.scalars.find((s) => s.field.column === column)?.index;
     this.group = at('customer_group');
@@ -136,7 +132,7 @@ export class FirstPass {
     const { line, fields, start, end } = record;
     const digest = recordDigest(this.key, record);
     const codes = `${this.code(fields, this.group)}\t${this.code(fields, this.catalogue)}`;
-    const at = this.keepsCells ? `${copyText(joinCells(fields))}\t\\N\t\\N` : `\\N\t${start}\t${end}`;
+    const at = this.dialect ? `\\N\t${start}\t${end}` : `${copyText(joinCells(fields))}\t\\N\t\\N`;
     return `${line}\t${copyText(number)}\t${codes}\t${digest}\t${at}\n`;
   }
 }
@@ -185,10 +181,14 @@ interface PendingSpan {
 
 /**
  * The pending rows in line order, in batches: a workbook's cells as the first pass's table kept them, or a
- * CSV's split again from the file at the spans the first pass kept.
+ * CSV's split again from the file, in the `dialect` the first pass read it in, at the spans that pass kept.
  */
-export async function* readPendingBatches(ctx: Ctx, stage: string): AsyncGenerator<PendingRow[]> {
-  if (keepsCells(ctx.params)) {
+export async function* readPendingBatches(
+  ctx: Ctx,
+  stage: string,
+  dialect: CsvDialect | null,
+): AsyncGenerator<PendingRow[]> {
+  if (!dialect) {
     for await (const rows of readBack(ctx, stage, 'line, digest, raw')) {
       yield rows.map(([line, digest, raw]) => ({ line: Number(line), digest: digest!, fields: raw!.split(SEP) }));
     }
@@ -204,7 +204,7 @@ export async function* readPendingBatches(ctx: Ctx, stage: string): AsyncGenerat
       }));
     }
   }
-  for await (const found of readCsvRecordsAt(ctx, spans())) {
+  for await (const found of readCsvRecordsAt(ctx, dialect, spans())) {
     yield found.map((r) =>
       'error' in r
         ? { line: r.span.line, error: r.error }

@@ -47,8 +47,8 @@ export async function* readRecordBatches(
 /** The uploaded CSV's records at `spans` (from {@link readRecordBatches} with `offsets`), read again. */
 export async function* readCsvRecordsAt<S extends CsvSpan>(
   ctx: JobContext<'customer-import'>,
+  dialect: CsvDialect,
   spans: AsyncIterable<S[]>,
 ): AsyncGenerator<SpanRecord<S>[]> {
-  const { files, params } = ctx;
-  yield* readCsvSpans(await files.read(params.inputFile), await resolveDialect(files, params), spans);
+  yield* readCsvSpans(await ctx.files.read(ctx.params.inputFile), dialect, spans);
 }
