@@ -10,7 +10,7 @@ import {
 import type { CommitChunk, JobContext, TwoPhase } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
-import { pendingOf, rawStagingOf } from './first-pass';
+import { knownOf, pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
 import { changesSql, RESOLVED, resolvedColumns, resolveJoins, resolveLinesJoins, touchedColumns } from './resolve-sql';
 import { customerStagingOf } from './staging';
@@ -86,7 +86,7 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
   const stage = customerStagingOf(jobRunId);
   await db.query(
     `DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}, ${rawStagingOf(stage)},
-       ${pendingOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}`,
+       ${pendingOf(stage)}, ${knownOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}`,
   );
 }
 

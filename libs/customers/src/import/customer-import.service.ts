@@ -9,6 +9,8 @@ import {
   type DigestKey,
   digestKey,
   FirstPass,
+  knownDigestsSql,
+  knownOf,
   pendingOf,
   pendingSql,
   rawStagingOf,
@@ -50,12 +52,45 @@ class NumberOrder {
 }
 
 /**
+ * The known digests of a two-pass read (see {@link knownOf}), gathered on a connection of their own while the
+ * file is read: started once the header shows two passes pay, waited for before the match.
+ */
+class KnownDigests {
+  private gathering: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly stage: string,
+  ) {}
+
+  start(): void {
+    const { ds, run } = this.ctx;
+    this.gathering = withPgClient(ds, async (client) => {
+      await client.query(`DROP TABLE IF EXISTS ${knownOf(this.stage)}`);
+      await client.query(knownDigestsSql(this.stage, `${literal(run.accountId)}::uuid`));
+    });
+    // Waited for by ready() or settled(); until then a failure must not count as unhandled.
+    this.gathering.catch(() => {});
+  }
+
+  /** Waits for the table; throws if gathering it failed. */
+  async ready(): Promise<void> {
+    await this.gathering;
+  }
+
+  /** Waits for the gathering to end either way (before a failed import drops its tables). */
+  async settled(): Promise<void> {
+    await this.gathering?.catch(() => {});
+  }
+}
+
+/**
  * Reads the file. In two passes (see {@link readsInTwoPasses}): into the first-pass table, each row's number,
  * codes and digest (and a workbook row's cells: see first-pass.ts); else each row is checked and staged at once,
  * with its digest.
  * A row with no usable number, a bad cell when staged at once, or one the reader can't split, goes to the report.
  */
-async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport) {
+async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: ErrorReport, known: KnownDigests) {
   const { params } = ctx;
   const dialect = await dialectOf(ctx);
   const state: Loaded = {
@@ -97,7 +132,10 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     first = new FirstPass(state.layout, state.key, dialect);
   }
   const twoPass = first !== null && (await readsInTwoPasses(ctx, state.key));
-  if (twoPass) columns.upTo = first!.upTo;
+  if (twoPass) {
+    columns.upTo = first!.upTo;
+    known.start();
+  }
   const table = twoPass ? rawStagingOf(stage) : stage;
   await client.query(`DROP TABLE IF EXISTS ${table}`);
   await client.query(twoPass ? createRawStagingSql(table) : createStagingSql(stage));
@@ -170,11 +208,12 @@ async function recordDigestKey(ctx: Ctx, key: DigestKey): Promise<void> {
 }
 
 /** Keeps the rows pass two must parse (see first-pass.ts) and returns how many the digests show unchanged. */
-async function matchDigests(client: PoolClient, ctx: Ctx, stage: string): Promise<number> {
+async function matchDigests(client: PoolClient, stage: string): Promise<number> {
   const raw = rawStagingOf(stage);
   const problems = problemsOf(stage);
   await client.query(`DROP TABLE IF EXISTS ${pendingOf(stage)}`);
-  await client.query(pendingSql(stage, problems, `${literal(ctx.run.accountId)}::uuid`));
+  await client.query(pendingSql(stage, problems));
+  await client.query(`DROP TABLE ${knownOf(stage)}`);
   const { rows } = await client.query<{ fast: number }>(
     `SELECT ((SELECT count(*) FROM ${raw}) - (SELECT count(*) FROM ${problems})
        - (SELECT count(*) FROM ${pendingOf(stage)}))::int AS fast`,
@@ -219,6 +258,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   const stage = customerStagingOf(run.id);
   const report = new ErrorReport(files, `jobs/${run.id}/errors.csv`);
   const timer = phaseTimer(ctx.logger, 'customer-import');
+  const known = new KnownDigests(ctx, stage);
   let rowErrors = 0;
   let checked: { rejected: number; skipped: number };
   let loaded: Loaded;
@@ -226,7 +266,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
   try {
     ({ loaded, checked } = await withPgClient(ds, async (client) => {
       await createProblems(client, stage);
-      const { loaded: l, twoPass } = await readFile(ctx, client, stage, report);
+      const { loaded: l, twoPass } = await readFile(ctx, client, stage, report, known);
       timer.done('read');
       if (!l.layout) return { loaded: l, checked: { rejected: 0, skipped: 0 } };
       const layout = l.layout;
@@ -236,7 +276,9 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       const read = twoPass ? rawStagingOf(stage) : stage;
       fast = await inBulkTransaction(client, async () => {
         await checkNumbers(client, ctx, { stage, raw: read, unique: l.order.increasing }, layout, l.header);
-        return twoPass ? matchDigests(client, ctx, stage) : 0;
+        if (!twoPass) return 0;
+        await known.ready();
+        return matchDigests(client, stage);
       });
       if (twoPass) {
         timer.done('match');
@@ -252,6 +294,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     }));
   } catch (err) {
     await report.close().catch(() => {});
+    await known.settled();
     await dropCustomerStaging(ds, run.id);
     throw err;
   }

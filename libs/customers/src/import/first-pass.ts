@@ -138,20 +138,36 @@ export class FirstPass {
 }
 
 /**
- * SQL that keeps the rows the second pass must read, with their text (so it reads this table alone): every
- * first-pass row not already reported (`problems`) unless the digest shortcut shows it unchanged. `account` is a
- * SQL literal (a utility statement takes no bind parameters).
+ * The account's customers whose recorded digest still holds (the customer unchanged since: same row version),
+ * each with its number, digest and group and catalogue codes. It reads no file, so it is gathered on a
+ * connection of its own while the first pass reads the file ({@link pendingSql} then joins two narrow tables
+ * instead of scanning customers after the read). A customer changed after it was gathered has its change kept:
+ * the import reads customers as they were when it started.
  */
-export function pendingSql(stage: string, problems: string, account: string): string {
+export const knownOf = (stage: string) => `${stage}_known`;
+
+/** SQL that gathers {@link knownOf}; `account` is a SQL literal (a utility statement takes no bind parameters). */
+export const knownDigestsSql = (stage: string, account: string) =>
+  `CREATE UNLOGGED TABLE ${knownOf(stage)} AS
+    SELECT c.customer_number AS number, d.digest, g.code AS customer_group, k.code AS catalogue
+    FROM customers c
+      JOIN customer_import_digests d ON d.account_id = ${account} AND d.customer_id = c.id AND d.row_xmin = c.xmin
+      LEFT JOIN customer_groups g ON g.account_id = ${account} AND g.id = c.group_id
+      LEFT JOIN catalogues k ON k.account_id = ${account} AND k.id = c.catalogue_id
+    WHERE c.account_id = ${account} AND c.deleted_at IS NULL`;
+
+/**
+ * SQL that keeps the rows the second pass must read, with where their text is (so it reads this table alone):
+ * every first-pass row not already reported (`problems`) unless a known digest shows it unchanged, with its
+ * group and catalogue codes naming the customer's.
+ */
+export function pendingSql(stage: string, problems: string): string {
   return `CREATE UNLOGGED TABLE ${pendingOf(stage)} AS
     SELECT r.line, r.digest, r.raw, r.span_start, r.span_end FROM ${rawStagingOf(stage)} r
-      LEFT JOIN customers c ON c.account_id = ${account} AND c.customer_number = r.number
-      LEFT JOIN customer_import_digests d ON d.account_id = ${account} AND d.customer_id = c.id
-      LEFT JOIN customer_groups g ON g.account_id = ${account} AND g.code = r.customer_group
-      LEFT JOIN catalogues k ON k.account_id = ${account} AND k.code = r.catalogue
+      LEFT JOIN ${knownOf(stage)} n ON n.number = r.number
     WHERE NOT EXISTS (SELECT FROM ${problems} p WHERE p.line = r.line)
-      AND NOT coalesce(c.deleted_at IS NULL AND d.row_xmin = c.xmin AND d.digest = r.digest
-        AND (r.customer_group IS NULL OR g.id = c.group_id) AND (r.catalogue IS NULL OR k.id = c.catalogue_id), false)`;
+      AND NOT coalesce(n.digest = r.digest AND (r.customer_group IS NULL OR r.customer_group = n.customer_group)
+        AND (r.catalogue IS NULL OR r.catalogue = n.catalogue), false)`;
 }
 
 /** A pending row as the second pass reads it: its line, digest and cells, or why it can't be split. */
