@@ -279,6 +279,35 @@ describe('customer import', () => {
     expect((await customer('T1')).name).toBe('Made By Hand');
     expect((await customer('T2')).name).toBe('Also From File');
   });
+
+  it('a customer renumbered between check and commit: upsert creates the number again, update leaves it', async () => {
+    await importFile('customer_number,name\nR1,First\nR2,Second\nR3,Third\n');
+    const upsert = await importFile('customer_number,name\nR1,First Edited\nR2,Second Edited\n', '?validateOnly=true');
+    const update = await importFile('customer_number,name\nR3,Third Edited\n', '?validateOnly=true&mode=update');
+    expect([upsert.job.counts, update.job.counts]).toMatchObject([{ updated: 2 }, { updated: 1 }]);
+    for (const [from, to] of [
+      ['R1', 'R1-NEW'],
+      ['R3', 'R3-NEW'],
+    ]) {
+      const renamed = await request(h.app)
+        .patch(`/v1/customers/${from}`)
+        .set(bearer(acme.tokens.staff))
+        .send({ number: to });
+      expect(renamed.status).toBe(200);
+    }
+    for (const job of [upsert.job, update.job]) {
+      await request(h.app).post(`/v1/jobs/${job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
+      expect((await waitForJob(h.ds, job.id)).state).toBe('succeeded');
+    }
+    const names = async (...numbers: string[]) => Promise.all(numbers.map(async (n) => (await customer(n))?.name));
+    expect(await names('R1', 'R1-NEW', 'R2', 'R3', 'R3-NEW')).toEqual([
+      'First Edited',
+      'First',
+      'Second Edited',
+      undefined,
+      'Third',
+    ]);
+  });
 });
 
 describe('customer import access', () => {

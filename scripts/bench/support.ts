@@ -73,6 +73,8 @@ export function startProcess(entry: string, env: Record<string, string>): Promis
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
+      // BENCH_LOG=<file>: every log line of the API and worker, for reading where the time goes.
+      if (process.env.BENCH_LOG) fs.appendFileSync(process.env.BENCH_LOG, d);
       if (out.includes(ready)) resolve(child);
       // Phase timings of the worker, for reading alongside the totals.
       for (const line of String(d).split('\n')) {

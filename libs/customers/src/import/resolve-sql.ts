@@ -80,18 +80,15 @@ export const resolveJoins = (stage: string) => `${stage} s
   LEFT JOIN customers c ON c.account_id = $1 AND c.customer_number = s.number
   ${codeJoins}`;
 
-/**
- * The same for only the staged lines listed in `lines` (a table of `line`): a `stored` customer is looked up
- * by its number, one index probe per line, where a join might scan the whole customers table for a few lines;
- * for lines known to make a `new` customer, `c` is all NULL without a look.
- */
-export const resolveLinesJoins = (stage: string, lines: string, customer: 'stored' | 'new') => `${lines} u
+/** The staged lines listed in `lines` (a table of `line`) with their group `g` and catalogue `k` ($1 is the account). */
+export const stagedLinesJoins = (stage: string, lines: string) => `${lines} u
   JOIN ${stage} s ON s.line = u.line
-  ${
-    customer === 'stored'
-      ? 'LEFT JOIN LATERAL (SELECT * FROM customers WHERE account_id = $1 AND customer_number = s.number LIMIT 1) c ON true'
-      : 'LEFT JOIN customers c ON false'
-  }
+  ${codeJoins}`;
+
+/** The same, for lines that make a new customer: `c` is all NULL, without a look. */
+export const newCustomerJoins = (stage: string, lines: string) => `${lines} u
+  JOIN ${stage} s ON s.line = u.line
+  LEFT JOIN customers c ON false
   ${codeJoins}`;
 
 /** The stored columns a file with this layout can change (a column it lacks keeps every stored value). */
