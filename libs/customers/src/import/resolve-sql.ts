@@ -86,10 +86,9 @@ export const stagedLinesJoins = (stage: string, lines: string) => `${lines} u
   ${codeJoins}`;
 
 /** The same, for lines that make a new customer: `c` is all NULL, without a look. */
-export const newCustomerJoins = (stage: string, lines: string) => `${lines} u
-  JOIN ${stage} s ON s.line = u.line
-  LEFT JOIN customers c ON false
-  ${codeJoins}`;
+export const newCustomerJoins = (stage: string, lines: string) =>
+  `${stagedLinesJoins(stage, lines)}
+  LEFT JOIN customers c ON false`;
 
 /** The stored columns a file with this layout can change (a column it lacks keeps every stored value). */
 export function touchedColumns(layout: Layout): Set<string> {
