@@ -265,6 +265,22 @@ describe('customer import', () => {
     expect(stages).toEqual([]);
   });
 
+  it('commits the labels of a check staged before they were gathered with the counts', async () => {
+    const res = await importFile('customer_number,name,labels\nL1,Lima,older|staging\n', '?validateOnly=true');
+    expect(res.job.counts).toMatchObject({ created: 1 });
+    const [gathered] = await h.ds.query(
+      `SELECT tablename FROM pg_tables WHERE tablename LIKE 'customer_stage_%' AND tablename LIKE '%_labels'`,
+    );
+    await h.ds.query(`DROP TABLE ${gathered.tablename}`);
+    await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
+    expect((await waitForJob(h.ds, res.job.id)).state).toBe('succeeded');
+    expect((await customer('L1')).labels).toEqual(['older', 'staging']);
+    const names = await h.ds.query(`SELECT name FROM labels WHERE account_id = $1 AND name IN ('older', 'staging')`, [
+      acme.account.id,
+    ]);
+    expect(names).toHaveLength(2);
+  });
+
   it('a new customer whose number is taken between check and commit is left to its owner', async () => {
     const res = await importFile('customer_number,name\nT1,From File\nT2,Also From File\n', '?validateOnly=true');
     expect(res.job.counts).toMatchObject({ created: 2 });

@@ -49,14 +49,20 @@ export async function countOutcomes(
       : `c.id IS NULL OR ${changesSql(touchedColumns(layout))}`;
   const outcomes = `${stage}_outcomes`;
   const kept = keptDigestsOf(stage);
-  await client.query(`DROP TABLE IF EXISTS ${lines}, ${outcomes}, ${kept}`);
+  await client.query(`DROP TABLE IF EXISTS ${lines}, ${outcomes}, ${kept}, ${labelsOf(stage)}`);
   // A utility statement takes no bind parameters: the account id goes in as a literal.
   const account = `${literal(run.accountId)}::uuid`;
   // One look at each line, for both its outcome and, when it changes nothing, what its digest is to record.
   await client.query(
     `CREATE UNLOGGED TABLE ${outcomes} AS
-     SELECT s.line, c.id AS customer_id, c.xmin AS row_xmin, s.digest, coalesce(${changing}, false) AS changing
+     SELECT s.line, c.id AS customer_id, c.xmin AS row_xmin, s.digest, coalesce(${changing}, false) AS changing,
+            s.labels
      FROM ${resolveJoins(stage).replaceAll('$1', account)}`,
+  );
+  await client.query(
+    `CREATE UNLOGGED TABLE ${labelsOf(stage)} AS
+     SELECT DISTINCT unnest(string_to_array(labels, chr(31))) AS name
+     FROM (SELECT DISTINCT labels FROM ${outcomes} WHERE changing AND labels <> '') x`,
   );
   await client.query(
     `CREATE UNLOGGED TABLE ${lines} AS SELECT line, customer_id IS NULL AS created FROM ${outcomes} WHERE changing`,
@@ -89,12 +95,15 @@ export async function countOutcomes(
  */
 const keptDigestsOf = (stage: string) => `${stage}_kept`;
 
+/** The labels the changing lines name, which the commit adds to the account's list before its chunks. */
+const labelsOf = (stage: string) => `${stage}_labels`;
+
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
   const stage = customerStagingOf(jobRunId);
   await db.query(
     `DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}, ${rawStagingOf(stage)},
-       ${pendingOf(stage)}, ${knownOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}`,
+       ${pendingOf(stage)}, ${knownOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}, ${labelsOf(stage)}`,
   );
 }
 
@@ -104,15 +113,15 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
  * them as unchanged without parsing them. Only customers this statement wrote are recorded: one whose number a
  * concurrent writer took, or that another writer already changed to match, is compared in full next time. A
  * `created` customer is new, so its digest goes in without a look for an older one. The statement returns how
- * many customers it wrote (`written`), and what `also` adds to its select list.
+ * many customers it wrote (`written`).
  */
-const recordingDigests = (stage: string, write: string, created = false, also = '') => `WITH written AS (${write}
+const recordingDigests = (stage: string, write: string, created = false) => `WITH written AS (${write}
     RETURNING c.id, c.customer_number, c.xmin),
   recorded AS (INSERT INTO customer_import_digests (customer_id, account_id, digest, row_xmin)
     SELECT w.id, $1::uuid, s.digest, w.xmin FROM written w JOIN ${stage} s ON s.number = w.customer_number
     WHERE s.line > $2 AND s.line <= $3 AND s.digest IS NOT NULL
     ${created ? '' : UPSERT_DIGEST})
-  SELECT (SELECT count(*)::int FROM written) AS written${also}`;
+  SELECT (SELECT count(*)::int FROM written) AS written`;
 
 const UPSERT_DIGEST =
   'ON CONFLICT (account_id, customer_id) DO UPDATE SET digest = excluded.digest, row_xmin = excluded.row_xmin';
@@ -149,22 +158,16 @@ export async function applyCustomerChunk(
     );
     return;
   }
-  const current = resolvedColumns.map((c) => `c.${c}`).join(', ');
-  // Each stored customer is found through the unique index on the number, one probe per changed line, never a
-  // scan of the table. A plain UPDATE: INSERT ... ON CONFLICT DO UPDATE took a fifth longer (it locks each row
-  // before it updates it).
-  const [{ written, stored }] = await m.query(
-    recordingDigests(
-      stage,
-      `UPDATE customers c SET (${cols}, deleted_at, updated_at) = ROW(${exprs}, NULL, now())
-       FROM ${stagedLinesJoins(stage, lines)}
-       WHERE NOT u.created AND ${range} AND c.account_id = $1 AND c.customer_number = s.number
-         AND (c.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${exprs}))`,
-      false,
-      `, (SELECT count(*)::int FROM ${lines} u WHERE NOT u.created AND u.line > $2 AND u.line <= $3) AS stored`,
-    ),
-    args,
+  // A chunk of only new customers (a first import) or only stored ones (a re-import) runs only the statement it
+  // needs: the other, with nothing to find, was planned against the whole account and cost up to a second a chunk.
+  const [{ created, stored }] = await m.query(
+    `SELECT count(*) FILTER (WHERE u.created)::int AS created, count(*) FILTER (WHERE NOT u.created)::int AS stored
+     FROM ${lines} u WHERE u.line > $1 AND u.line <= $2`,
+    [after, upto],
   );
+  // The new customers go in sorted by number (close together in its index): room to sort a chunk in memory.
+  await m.query(`SET LOCAL work_mem = '64MB'`);
+  const written = stored > 0 ? await updateStored(m, stage, lines, range, args) : 0;
   // Fewer written than stored lines: some customer already matched, or no longer has the line's number (upsert
   // creates that number, if the line names the customer, as a new customer needs).
   const renumbered =
@@ -172,7 +175,46 @@ export async function applyCustomerChunk(
       ? `NOT u.created AND s.name <> ''
          AND NOT EXISTS (SELECT FROM customers x WHERE x.account_id = $1 AND x.customer_number = s.number)`
       : null;
-  const insertNew = (which: string, onConflict = '') =>
+  if (created > 0 || renumbered) {
+    await insertNew(m, stage, lines, range, args, renumbered ? `u.created OR (${renumbered})` : 'u.created');
+  }
+}
+
+const current = resolvedColumns.map((c) => `c.${c}`).join(', ');
+
+/**
+ * The chunk's stored customers whose line changes something; how many it wrote. Each is found through the
+ * unique index on the number, one probe per changed line, never a scan of the table. A plain UPDATE: INSERT ...
+ * ON CONFLICT DO UPDATE took a fifth longer (it locks each row before it updates it).
+ */
+async function updateStored(m: EntityManager, stage: string, lines: string, range: string, args: unknown[]) {
+  const [{ written }] = await m.query(
+    recordingDigests(
+      stage,
+      `UPDATE customers c SET (${cols}, deleted_at, updated_at) = ROW(${exprs}, NULL, now())
+       FROM ${stagedLinesJoins(stage, lines)}
+       WHERE NOT u.created AND ${range} AND c.account_id = $1 AND c.customer_number = s.number
+         AND (c.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${exprs}))`,
+    ),
+    args,
+  );
+  return written as number;
+}
+
+/**
+ * The chunk's lines that `which` picks, as new customers. The check found these numbers free, so a plain insert
+ * (no look before each row) nearly always does; if a customer took one since, the chunk's new customers go in
+ * again, leaving that one to its owner.
+ */
+async function insertNew(
+  m: EntityManager,
+  stage: string,
+  lines: string,
+  range: string,
+  args: unknown[],
+  which: string,
+): Promise<void> {
+  const insert = (onConflict = '') =>
     m.query(
       recordingDigests(
         stage,
@@ -183,16 +225,13 @@ export async function applyCustomerChunk(
       ),
       args,
     );
-  // The check found these numbers free, so a plain insert (no look before each row) nearly always does; if a
-  // customer took one since, the chunk's new customers go in again, leaving that one to its owner.
-  const created = renumbered ? `u.created OR (${renumbered})` : 'u.created';
   await m.query('SAVEPOINT new_customers');
   try {
-    await insertNew(created);
+    await insert();
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     await m.query('ROLLBACK TO SAVEPOINT new_customers');
-    await insertNew(created, 'ON CONFLICT (account_id, customer_number) DO NOTHING');
+    await insert('ON CONFLICT (account_id, customer_number) DO NOTHING');
   }
   await m.query('RELEASE SAVEPOINT new_customers');
 }
@@ -200,7 +239,8 @@ export async function applyCustomerChunk(
 /**
  * Before the chunks (on every attempt; safe to repeat): adds the labels the changing lines name to the account's
  * list, so no chunk stores a label the list lacks. An unchanged line's labels are its customer's, which the list
- * already holds (deleting a label takes it off every customer), so only the changing lines are read. Returns the
+ * already holds (deleting a label takes it off every customer), so only the changing lines' labels are added
+ * (the count gathered them), in order of name, so imports adding the same labels at once never deadlock. Returns the
  * chunks, `chunkRows` changing lines each, in line order (the same list on every call).
  */
 export async function prepareCustomerChunks(
@@ -212,10 +252,14 @@ export async function prepareCustomerChunks(
 ): Promise<CommitChunk[]> {
   const stage = customerStagingOf(jobRunId);
   if (mode !== 'delete') {
+    // A check staged by an earlier release has no gathered labels: they are gathered from the changing lines.
     await db.query(
-      `INSERT INTO labels (account_id, name)
-       SELECT DISTINCT $1::uuid, unnest(string_to_array(s.labels, chr(31)))
-       FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line WHERE s.labels <> ''
+      `CREATE UNLOGGED TABLE IF NOT EXISTS ${labelsOf(stage)} AS
+       SELECT DISTINCT unnest(string_to_array(s.labels, chr(31))) AS name
+       FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line WHERE s.labels <> ''`,
+    );
+    await db.query(
+      `INSERT INTO labels (account_id, name) SELECT $1::uuid, name FROM ${labelsOf(stage)} ORDER BY name
        ON CONFLICT DO NOTHING`,
       [accountId],
     );
