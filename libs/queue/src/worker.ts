@@ -212,11 +212,14 @@ export class HubWorker {
         const now = Date.now();
         if (!force && now - lastWrite < interval) return;
         lastWrite = now;
-        await ds.query(`UPDATE job_runs SET progress_processed = $2, progress_total = $3 WHERE id = $1`, [
-          run.id,
-          processed,
-          total,
-        ]);
+        // Once a chunked commit has recorded a chunk, each chunk's own transaction adds its rows to the progress:
+        // a write from here could land after a later chunk's and take its rows off the count that a retry adds to.
+        await ds.query(
+          `UPDATE job_runs SET progress_total = $3,
+             progress_processed = CASE WHEN commit_chunks IS NULL THEN $2 ELSE progress_processed END
+           WHERE id = $1`,
+          [run.id, processed, total],
+        );
         await job.updateProgress({ processed, total }).catch(() => {});
       },
       flush() {
