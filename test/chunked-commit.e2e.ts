@@ -6,6 +6,7 @@ import {
   JobCancelledError,
   type JobContext,
   JobInterruptedError,
+  recordProgress,
 } from '@customer-hub/queue';
 import { createTestAccount, createTestEnv, type TestAccount, type TestEnv } from '@customer-hub/testing';
 
@@ -123,4 +124,25 @@ it('at shutdown lets each lane finish its chunk, records them, and hands the job
   // The two lanes' chunks (1 and 2) are whole and recorded; nothing was started after the abort.
   expect(await applied()).toEqual([1, 2]);
   expect([...stored.commitChunks!].sort()).toEqual([0, 1]);
+});
+
+it("keeps the chunks' count when the worker's progress report lands after a later chunk", async () => {
+  const run = await runningJob();
+  // Each report lands one chunk late, as a throttled write queued behind the next chunk's transaction would.
+  let previous: number | null = null;
+  const late = {
+    run,
+    logger: env.logger,
+    signal: new AbortController().signal,
+    progress: async (processed: number, total: number) => {
+      if (previous !== null) await recordProgress(env.ds, run.id, previous, total);
+      previous = processed;
+    },
+  } as unknown as JobContext<JobKind>;
+  await expect(applyChunks(env, run, fiveChunks(3), late)).rejects.toThrow(/connection lost/);
+  const stopped = await load(run.id);
+  expect(stopped.progressProcessed).toBe(10 * stopped.commitChunks!.length);
+  await applyChunks(env, stopped, fiveChunks(), late);
+  const done = await load(run.id);
+  expect({ processed: done.progressProcessed, total: done.progressTotal }).toEqual({ processed: 50, total: 50 });
 });

@@ -177,3 +177,22 @@ export async function cancelJob(p: JobPlatform, run: JobRun): Promise<CancelOutc
   }
   return 'cancel_requested';
 }
+
+/**
+ * A job's progress, as its process reports it. Once a chunked commit has recorded a chunk, each chunk's own
+ * transaction adds its rows to the count and only the total is taken from here: a report sent before a later
+ * chunk committed could land after it and take that chunk's rows off the count a retry goes on from.
+ */
+export async function recordProgress(
+  ds: DataSource,
+  jobRunId: string,
+  processed: number,
+  total: number | null,
+): Promise<void> {
+  await ds.query(
+    `UPDATE job_runs SET progress_total = $3,
+       progress_processed = CASE WHEN commit_chunks IS NULL THEN $2 ELSE progress_processed END
+     WHERE id = $1`,
+    [jobRunId, processed, total],
+  );
+}

@@ -14,6 +14,7 @@ import {
   type JobOutcome,
   type ProcessorDefinition,
 } from './job-context';
+import { recordProgress } from './job-runs';
 
 /** Startup check: every job kind has exactly one processor. */
 export function assertProcessorsComplete(defs: ProcessorDefinition[]): void {
@@ -212,14 +213,7 @@ export class HubWorker {
         const now = Date.now();
         if (!force && now - lastWrite < interval) return;
         lastWrite = now;
-        // Once a chunked commit has recorded a chunk, each chunk's own transaction adds its rows to the progress:
-        // a write from here could land after a later chunk's and take its rows off the count that a retry adds to.
-        await ds.query(
-          `UPDATE job_runs SET progress_total = $3,
-             progress_processed = CASE WHEN commit_chunks IS NULL THEN $2 ELSE progress_processed END
-           WHERE id = $1`,
-          [run.id, processed, total],
-        );
+        await recordProgress(ds, run.id, processed, total);
         await job.updateProgress({ processed, total }).catch(() => {});
       },
       flush() {
