@@ -52,11 +52,7 @@ export async function countOutcomes(
             s.labels
      FROM ${resolveJoins(stage).replaceAll('$1', account)}`,
   );
-  await client.query(
-    `CREATE UNLOGGED TABLE ${labelsOf(stage)} AS
-     SELECT DISTINCT unnest(string_to_array(labels, chr(31))) AS name
-     FROM (SELECT DISTINCT labels FROM ${outcomes} WHERE changing AND labels <> '') x`,
-  );
+  await client.query(gatherLabels(stage, `SELECT DISTINCT labels FROM ${outcomes} WHERE changing`));
   await client.query(
     `CREATE UNLOGGED TABLE ${lines} AS SELECT line, customer_id IS NULL AS created FROM ${outcomes} WHERE changing`,
   );
@@ -90,6 +86,11 @@ const keptDigestsOf = (stage: string) => `${stage}_kept`;
 
 /** The labels the changing lines name, which the commit adds to the account's list before its chunks. */
 const labelsOf = (stage: string) => `${stage}_labels`;
+
+/** Keeps the label names in `source`'s `labels` (each a list joined by U+001F) as {@link labelsOf} the stage. */
+const gatherLabels = (stage: string, source: string, ifMissing = false) =>
+  `CREATE UNLOGGED TABLE ${ifMissing ? 'IF NOT EXISTS ' : ''}${labelsOf(stage)} AS
+   SELECT DISTINCT unnest(string_to_array(labels, chr(31))) AS name FROM (${source}) x WHERE labels <> ''`;
 
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
@@ -247,9 +248,7 @@ export async function prepareCustomerChunks(
   if (mode !== 'delete') {
     // A check staged by an earlier release has no gathered labels: they are gathered from the changing lines.
     await db.query(
-      `CREATE UNLOGGED TABLE IF NOT EXISTS ${labelsOf(stage)} AS
-       SELECT DISTINCT unnest(string_to_array(s.labels, chr(31))) AS name
-       FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line WHERE s.labels <> ''`,
+      gatherLabels(stage, `SELECT s.labels FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line`, true),
     );
     await db.query(
       `INSERT INTO labels (account_id, name) SELECT $1::uuid, name FROM ${labelsOf(stage)} ORDER BY name
