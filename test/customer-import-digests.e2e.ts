@@ -1,7 +1,7 @@
 import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
 import ExcelJS from 'exceljs';
 import request from 'supertest';
-import { importCustomers } from './support/customers';
+import { importCustomers, storedCustomer } from './support/customers';
 import { bearer, createHarness, type Harness } from './support/harness';
 
 /**
@@ -34,13 +34,7 @@ async function workbook(rows: string[][]): Promise<Buffer> {
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 
-const customer = async (number: string) =>
-  (
-    await h.ds.query('SELECT * FROM customers WHERE account_id = $1 AND customer_number = $2', [
-      acme.account.id,
-      number,
-    ])
-  )[0];
+const customer = (number: string) => storedCustomer(h, acme.account.id, number);
 
 /** The digests recorded for the account's customers whose numbers start with `prefix`, still current or not. */
 const digests = async (prefix: string) =>

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { XLSX_LIMITS } from '@customer-hub/customers';
 import { createTestAccount, type TestAccount } from '@customer-hub/testing';
 import ExcelJS from 'exceljs';
-import { importCustomers } from './support/customers';
+import { importCustomers, storedCustomer } from './support/customers';
 import { createHarness, type Harness } from './support/harness';
 
 let h: Harness;
@@ -26,13 +26,7 @@ afterAll(() => h.cleanup());
 
 const importFile = (body: Buffer | string, query = '', type = 'text/csv') =>
   importCustomers(h, acme.tokens.admin, body, query, type);
-const customer = async (number: string) =>
-  (
-    await h.ds.query('SELECT * FROM customers WHERE account_id = $1 AND customer_number = $2', [
-      acme.account.id,
-      number,
-    ])
-  )[0];
+const customer = (number: string) => storedCustomer(h, acme.account.id, number);
 
 describe('real customer files', () => {
   it('imports Magento 2 customers keyed by email, warning about the columns it does not use', async () => {

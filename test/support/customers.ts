@@ -23,3 +23,13 @@ export async function importCustomers(
     : '';
   return { job, errors };
 }
+
+/** The account's stored customer with that number (its row as Postgres has it, with its group's code), if any. */
+export async function storedCustomer(h: Harness, accountId: string, number: string) {
+  const rows = await h.ds.query(
+    `SELECT c.*, g.code AS group_code FROM customers c LEFT JOIN customer_groups g ON g.id = c.group_id
+     WHERE c.account_id = $1 AND c.customer_number = $2`,
+    [accountId, number],
+  );
+  return rows[0];
+}
