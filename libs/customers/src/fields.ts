@@ -4,6 +4,16 @@
  */
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Day = (typeof DAYS)[number];
+
+/**
+ * Days once each, Monday first: how every list of days is stored, whoever wrote it (the API, an import), so an
+ * export imported back reads the same days as the same list.
+ */
+export const weekOrder = (days: Iterable<string>): Day[] => {
+  const given = new Set(days);
+  return DAYS.filter((d) => given.has(d));
+};
 
 /** Multi-value cells are staged joined by U+001F, which a cell can't hold (control characters are refused). */
 export const VALUE_JOIN = '\u001f';

@@ -1,4 +1,4 @@
-import { DAYS, type ScalarField, VALUE_JOIN } from '../fields';
+import { DAYS, type Day, type ScalarField, VALUE_JOIN, weekOrder } from '../fields';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -6,7 +6,7 @@ const EMAIL = /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[^\s@"<>,;.]{2,}$/;
 const TIME = /^([01]?\d|2[0-3])[:.]([0-5]\d)(?::([0-5]\d))?$/;
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0']);
-const DAY_OF: Record<string, (typeof DAYS)[number]> = Object.fromEntries(
+const DAY_OF: Record<string, Day> = Object.fromEntries(
   DAYS.flatMap((d, i) => {
     const long = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'][i]!;
     return [
@@ -89,7 +89,7 @@ export function parseCell(field: ScalarField, v: string, separator: string): Cel
         if (!day) return new Invalid(`"${d}" is not a day (mon, tue, wed, thu, fri, sat, sun)`);
         days.add(day);
       }
-      return DAYS.filter((d) => days.has(d)).join(VALUE_JOIN);
+      return weekOrder(days).join(VALUE_JOIN);
     }
     case 'labels': {
       const labels = [...new Set(splitValues(v, separator))].sort();

@@ -1,4 +1,5 @@
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
+import { weekOrder } from '../fields';
 import { type CustomerRow, presentCustomer } from './present';
 import type { CreateCustomer, PatchCustomer } from './schema';
 
@@ -132,7 +133,7 @@ async function columnsOf(db: Db, accountId: string, p: PatchCustomer, current: C
   set('cutoff_enabled', p.cutoff?.enabled);
   set('cutoff_time', p.cutoff?.time);
   set('cutoff_type', p.cutoff?.type);
-  if (p.deliveryDays !== undefined) cols.delivery_days = p.deliveryDays && [...new Set(p.deliveryDays)];
+  if (p.deliveryDays !== undefined) cols.delivery_days = p.deliveryDays && weekOrder(p.deliveryDays);
   if (p.labels !== undefined) cols.labels = [...new Set(p.labels)].sort();
   if (p.addresses?.billing !== undefined) cols.billing_address = emptyToNull(p.addresses.billing);
   if (p.addresses?.shipping !== undefined) cols.shipping_address = emptyToNull(p.addresses.shipping);

@@ -6,6 +6,7 @@ import { JobCommitRequests1732310000000 } from './1732310000000-job-commit-reque
 import { ChunkedCommits1732320000000 } from './1732320000000-chunked-commits';
 import { CustomerImportDigests1732330000000 } from './1732330000000-customer-import-digests';
 import { CustomerKey1732340000000 } from './1732340000000-customer-key';
+import { DeliveryDaysWeekOrder1732350000000 } from './1732350000000-delivery-days-week-order';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   ChunkedCommits1732320000000,
   CustomerImportDigests1732330000000,
   CustomerKey1732340000000,
+  DeliveryDaysWeekOrder1732350000000,
 ];
