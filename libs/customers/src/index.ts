@@ -10,6 +10,7 @@ export * from './profile/customers.service';
 export * from './profile/notes';
 export * from './profile/present';
 export * from './profile/schema';
+export * from './reference/account-defaults';
 export * from './reference/catalogues';
 export * from './reference/labels';
 export * from './reference/pricing';

@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   'purchase-history:read': ['admin', 'staff'],
   'products:write': ['admin'],
   'products:read': ['admin', 'staff'],
+  'account:read': ['admin', 'staff', 'ops'],
+  'account:write': ['admin'],
   'customers:import': ['admin'],
   'customers:read': ['admin', 'staff', 'ops'],
   'customers:write': ['admin', 'staff'],

@@ -1,4 +1,5 @@
 import type { RouteDef } from '../http/route';
+import { accountRoutes } from './account.routes';
 import { catalogueLabelRoutes } from './catalogues-labels.routes';
 import { customerImportRoutes } from './customer-imports.routes';
 import { customerRecordRoutes } from './customer-records.routes';
@@ -14,6 +15,7 @@ import { purchaseHistoryRoutes } from './purchase-histories.routes';
 /** Every /v1 route; the OpenAPI document is made from this list. */
 export const v1Routes: RouteDef[] = [
   ...meRoutes,
+  ...accountRoutes,
   ...jobRoutes,
   ...diagnosticRoutes,
   ...purchaseHistoryRoutes,

@@ -16,8 +16,10 @@ export class CustomerRuleError extends Error {
   }
 }
 
-export const CUSTOMER_SELECT = `SELECT c.*, g.code AS group_code, k.code AS catalogue_code
+export const CUSTOMER_SELECT = `SELECT c.*, g.code AS group_code, k.code AS catalogue_code,
+    a.delivery_days AS account_delivery_days
   FROM customers c
+  JOIN accounts a ON a.id = c.account_id
   LEFT JOIN customer_groups g ON g.id = c.group_id
   LEFT JOIN catalogues k ON k.id = c.catalogue_id`;
 

@@ -14,7 +14,9 @@ export interface CustomerRow {
   cutoff_enabled: boolean;
   cutoff_time: string | null;
   cutoff_type: 'strict' | 'flexible';
+  /** The customer's own delivery days; NULL: the account's. */
   delivery_days: string[] | null;
+  account_delivery_days: string[];
   labels: string[];
   billing_address: Record<string, string> | null;
   shipping_address: Record<string, string> | null;
@@ -45,7 +47,9 @@ export function presentCustomer(r: CustomerRow) {
     catalogue: r.catalogue_code,
     paymentTerms: r.payment_terms,
     cutoff: { enabled: r.cutoff_enabled, time: r.cutoff_time?.slice(0, 5) ?? null, type: r.cutoff_type },
+    // The customer's own days (null: the account's default), and the days they get.
     deliveryDays: r.delivery_days,
+    effectiveDeliveryDays: r.delivery_days ?? r.account_delivery_days,
     labels: r.labels,
     addresses: { billing: r.billing_address, shipping: r.shipping_address, other: r.other_addresses },
     // An import may leave an empty slot before a filled one (kept as null: see the import's contacts).

@@ -61,7 +61,9 @@ export const profileFields = {
     })
     .partial()
     .strict(),
-  deliveryDays: z.array(z.enum(DAYS)).max(7).nullable(),
+  // A customer's own days; null: the account's. No empty list: an export writes it as a blank cell, which an
+  // import reads as "the account's days".
+  deliveryDays: z.array(z.enum(DAYS)).min(1, "needs at least one day (null for the account's days)").max(7).nullable(),
   labels: z.array(labelSchema).max(50),
   addresses: z
     .object({

@@ -5,6 +5,8 @@ export interface Account {
   id: string;
   slug: string;
   name: string;
+  /** Default delivery days of the account's customers (a customer may have their own): `mon` … `sun`. */
+  deliveryDays: string[];
   createdAt: Date;
 }
 
@@ -15,6 +17,7 @@ export const AccountEntity = new EntitySchema<Account>({
     id: { type: 'uuid', primary: true, generated: 'uuid' },
     slug: { type: 'text', unique: true },
     name: { type: 'text' },
+    deliveryDays: { name: 'delivery_days', type: 'text', array: true, default: () => `'{mon,tue,wed,thu,fri}'` },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
   },
 });

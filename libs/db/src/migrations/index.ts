@@ -7,6 +7,7 @@ import { ChunkedCommits1732320000000 } from './1732320000000-chunked-commits';
 import { CustomerImportDigests1732330000000 } from './1732330000000-customer-import-digests';
 import { CustomerKey1732340000000 } from './1732340000000-customer-key';
 import { DeliveryDaysWeekOrder1732350000000 } from './1732350000000-delivery-days-week-order';
+import { AccountDeliveryDays1732360000000 } from './1732360000000-account-delivery-days';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CustomerImportDigests1732330000000,
   CustomerKey1732340000000,
   DeliveryDaysWeekOrder1732350000000,
+  AccountDeliveryDays1732360000000,
 ];
