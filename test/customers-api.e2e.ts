@@ -154,6 +154,15 @@ describe('customers', () => {
     expect(
       (await admin.get('/v1/customers?catalogue=EXTRA')).body.items.map((c: { number: string }) => c.number),
     ).toEqual(['K-1']);
+    // A customer without a catalogue of their own gets the account's main one; another account's is not theirs.
+    await admin.post('/v1/customers', { number: 'K-2', name: 'Main Cat' });
+    const catalogues = async (token: string, ref: string) => {
+      const c = (await as(token).get(`/v1/customers/${ref}`)).body;
+      return [c.catalogue, c.effectiveCatalogue];
+    };
+    expect(await catalogues(acme.tokens.staff, 'K-1')).toEqual(['EXTRA', 'EXTRA']);
+    expect(await catalogues(acme.tokens.staff, 'K-2')).toEqual([null, 'MAIN']);
+    expect(await catalogues(other.tokens.staff, 'C-1')).toEqual([null, null]);
 
     for (const n of ['B-1', 'B-2', 'B-3']) await admin.post('/v1/customers', { number: n, name: n, labels: ['old'] });
     const sync = await admin.post('/v1/customers/labels', {

@@ -16,12 +16,14 @@ export class CustomerRuleError extends Error {
   }
 }
 
+/** A customer with their group's and catalogue's codes, and what the account gives those who have none of their own. */
 export const CUSTOMER_SELECT = `SELECT c.*, g.code AS group_code, k.code AS catalogue_code,
-    a.delivery_days AS account_delivery_days
+    main.code AS main_catalogue_code, a.delivery_days AS account_delivery_days
   FROM customers c
   JOIN accounts a ON a.id = c.account_id
   LEFT JOIN customer_groups g ON g.id = c.group_id
-  LEFT JOIN catalogues k ON k.id = c.catalogue_id`;
+  LEFT JOIN catalogues k ON k.id = c.catalogue_id
+  LEFT JOIN catalogues main ON main.account_id = c.account_id AND main.is_main`;
 
 /** The customer with this number in the account (deleted ones too), or null. */
 export async function findCustomer(db: Db, accountId: string, number: string): Promise<CustomerRow | null> {

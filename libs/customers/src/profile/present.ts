@@ -10,6 +10,8 @@ export interface CustomerRow {
   group_code: string | null;
   pricing_tier: string | null;
   catalogue_code: string | null;
+  /** The account's main catalogue, which a customer without one of their own gets. */
+  main_catalogue_code: string | null;
   payment_terms: string | null;
   cutoff_enabled: boolean;
   cutoff_time: string | null;
@@ -44,7 +46,9 @@ export function presentCustomer(r: CustomerRow) {
     phone: r.phone,
     group: r.group_code,
     pricingTier: r.pricing_tier,
+    // The catalogue assigned to the customer (null: the main one), and the one they get.
     catalogue: r.catalogue_code,
+    effectiveCatalogue: r.catalogue_code ?? r.main_catalogue_code,
     paymentTerms: r.payment_terms,
     cutoff: { enabled: r.cutoff_enabled, time: r.cutoff_time?.slice(0, 5) ?? null, type: r.cutoff_type },
     // The customer's own days (null: the account's default), and the days they get.
