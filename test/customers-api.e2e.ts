@@ -191,6 +191,52 @@ describe('customers', () => {
 });
 
 describe('access', () => {
+  it('renames catalogues, moves the main one, and deletes one no customer is assigned to', async () => {
+    const own = await createTestAccount(h.ds);
+    const admin = as(own.tokens.admin);
+    await admin.post('/v1/catalogues', { code: 'A', name: 'Alpha', main: true }).expect(201);
+    await admin.post('/v1/catalogues', { code: 'B', name: 'Beta' }).expect(201);
+    await admin.post('/v1/catalogues/B/products', { add: ['P1'] }).expect(200);
+    await admin.post('/v1/customers', { number: 'X', name: 'Main Range' }).expect(201);
+    await admin.post('/v1/customers', { number: 'Y', name: 'Beta Range', catalogue: 'B' }).expect(201);
+    const effective = async () => (await admin.get('/v1/customers/X')).body.effectiveCatalogue;
+    const listed = async () =>
+      (await admin.get('/v1/catalogues')).body.items.map((k: { code: string; name: string; main: boolean }) => [
+        k.code,
+        k.name,
+        k.main,
+      ]);
+    expect(await effective()).toBe('A');
+
+    const moved = await admin.patch('/v1/catalogues/B', { name: 'Bee', main: true });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ code: 'B', name: 'Bee', main: true, products: 1, customers: 1 });
+    expect(await listed()).toEqual([
+      ['B', 'Bee', true],
+      ['A', 'Alpha', false],
+    ]);
+    expect(await effective()).toBe('B');
+
+    const inUse = await admin.delete('/v1/catalogues/B');
+    expect({ status: inUse.status, code: inUse.body.error.code }).toEqual({ status: 409, code: 'in_use' });
+    expect((await admin.delete('/v1/catalogues/A')).status).toBe(204);
+    expect((await admin.patch('/v1/catalogues/A', { name: 'Gone' })).status).toBe(404);
+    expect((await admin.delete('/v1/catalogues/A')).status).toBe(404);
+
+    // Two made main at once: one of them ends main, never both.
+    await admin.post('/v1/catalogues', { code: 'C', name: 'Gamma' }).expect(201);
+    const both = await Promise.all([
+      admin.patch('/v1/catalogues/C', { main: true }),
+      admin.patch('/v1/catalogues/B', { main: true }),
+    ]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect((await listed()).filter(([, , main]: [string, string, boolean]) => main)).toHaveLength(1);
+
+    for (const code of ['B', 'C']) await admin.patch(`/v1/catalogues/${code}`, { main: false }).expect(200);
+    expect(await effective()).toBeNull();
+    expect((await as(own.tokens.ops).patch('/v1/catalogues/B', { name: 'x' })).status).toBe(403);
+  });
+
   it('lets ops read but not write, and keeps customers out', async () => {
     await as(acme.tokens.admin).post('/v1/customers', { number: 'R-1', name: 'Roles' });
     const ops = as(acme.tokens.ops);
@@ -221,6 +267,8 @@ describe('access', () => {
       ['get', '/v1/price-lists/GOLD'],
       ['put', '/v1/price-lists/GOLD/items', { items: [] }],
       ['post', '/v1/catalogues/EXTRA/products', { add: ['X'] }],
+      ['patch', '/v1/catalogues/EXTRA', { main: true }],
+      ['delete', '/v1/catalogues/MAIN'],
       ['patch', '/v1/labels/new', { name: 'x' }],
       ['delete', '/v1/labels/new'],
     ];

@@ -4,6 +4,7 @@ import {
   countSelection,
   createCatalogue,
   createLabel,
+  deleteCatalogue,
   deleteLabel,
   editCatalogueProducts,
   editLabels,
@@ -12,12 +13,13 @@ import {
   listCatalogues,
   listLabels,
   renameLabel,
+  updateCatalogue,
 } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { customerFilterQuery } from '../http/customer-filter';
-import { json, jsonBody, pathParam } from '../http/doc';
+import { json, jsonBody, pathParam, ref } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
@@ -48,6 +50,40 @@ export const catalogueLabelRoutes = defineRoutes([
     async handler(req, res, deps) {
       const k = parseBody(z.object({ code, name, main: z.boolean().default(false) }).strict(), req);
       res.status(201).json(await deps.ds.transaction((m) => createCatalogue(m, principalOf(req).accountId, k)));
+    },
+  },
+  {
+    method: 'patch',
+    path: '/catalogues/:code',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Rename a catalogue, or make it the main one (main: true) or an additional one (main: false)',
+      parameters: [pathParam('code')],
+      requestBody: jsonBody,
+      responses: { 200: json('The catalogue'), 404: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      const k = parseBody(z.object({ name: name.optional(), main: z.boolean().optional() }).strict(), req);
+      const out = await deps.ds.transaction((m) =>
+        updateCatalogue(m, principalOf(req).accountId, String(req.params.code), k),
+      );
+      if (!out) throw notFound('catalogue');
+      res.json(out);
+    },
+  },
+  {
+    method: 'delete',
+    path: '/catalogues/:code',
+    permission: 'customers:write',
+    doc: {
+      summary: 'Delete a catalogue no customer is assigned to (its product codes go with it)',
+      parameters: [pathParam('code')],
+      responses: { 204: { description: 'Deleted' }, 409: ref('responses/Error') },
+    },
+    async handler(req, res, deps) {
+      if (!(await deleteCatalogue(deps.ds.manager, principalOf(req).accountId, String(req.params.code))))
+        throw notFound('catalogue');
+      res.status(204).end();
     },
   },
   {

@@ -14,15 +14,32 @@ export async function listCatalogues(db: Db, accountId: string) {
   );
 }
 
-/** Creates a catalogue; `main` makes it the account's main one (the one before stops being main). */
+/**
+ * Locks the account's catalogues for the caller's transaction, before it changes any of them: two changes of
+ * the main one then take turns (each locking only the rows it changes deadlocked, or left two main).
+ */
+const lockCatalogues = (db: Db, accountId: string) =>
+  db.query('SELECT 1 FROM catalogues WHERE account_id = $1 FOR UPDATE', [accountId]);
+
+/** Makes the catalogue `code` the account's main one, and the one before an additional one (locked first). */
+async function makeMain(db: Db, accountId: string, code: string): Promise<void> {
+  await db.query('UPDATE catalogues SET is_main = false WHERE account_id = $1 AND is_main AND code <> $2', [
+    accountId,
+    code,
+  ]);
+  await db.query('UPDATE catalogues SET is_main = true WHERE account_id = $1 AND code = $2', [accountId, code]);
+}
+
+const findCatalogue = async (db: Db, accountId: string, code: string) =>
+  (await listCatalogues(db, accountId)).find((x) => x.code === code) ?? null;
+
+/** Creates a catalogue, in the caller's transaction; `main` makes it the account's main one. */
 export async function createCatalogue(db: Db, accountId: string, k: { code: string; name: string; main: boolean }) {
-  if (k.main) await db.query('UPDATE catalogues SET is_main = false WHERE account_id = $1 AND is_main', [accountId]);
   try {
-    await db.query('INSERT INTO catalogues (account_id, code, name, is_main) VALUES ($1, $2, $3, $4)', [
+    await db.query('INSERT INTO catalogues (account_id, code, name, is_main) VALUES ($1, $2, $3, false)', [
       accountId,
       k.code,
       k.name,
-      k.main,
     ]);
   } catch (err) {
     if (isUniqueViolation(err)) {
@@ -30,7 +47,56 @@ export async function createCatalogue(db: Db, accountId: string, k: { code: stri
     }
     throw err;
   }
-  return (await listCatalogues(db, accountId)).find((x) => x.code === k.code)!;
+  if (k.main) {
+    await lockCatalogues(db, accountId);
+    await makeMain(db, accountId, k.code);
+  }
+  return (await findCatalogue(db, accountId, k.code))!;
+}
+
+/**
+ * Renames a catalogue, or makes it the main one (`main: true`) or an additional one (`main: false`: the account
+ * then has no main one until another is made main), in the caller's transaction; null when there is no such one.
+ */
+export async function updateCatalogue(
+  db: Db,
+  accountId: string,
+  code: string,
+  k: { name?: string | undefined; main?: boolean | undefined },
+) {
+  await lockCatalogues(db, accountId);
+  const rows = await sqlRows(
+    db,
+    'UPDATE catalogues SET name = coalesce($3, name) WHERE account_id = $1 AND code = $2 RETURNING id',
+    [accountId, code, k.name ?? null],
+  );
+  if (!rows.length) return null;
+  if (k.main === true) await makeMain(db, accountId, code);
+  if (k.main === false) {
+    await db.query('UPDATE catalogues SET is_main = false WHERE account_id = $1 AND code = $2', [accountId, code]);
+  }
+  return findCatalogue(db, accountId, code);
+}
+
+/** Deletes a catalogue no customer is assigned to, with its product codes; false when there is no such one. */
+export async function deleteCatalogue(db: Db, accountId: string, code: string): Promise<boolean> {
+  const [k] = await sqlRows<{ id: string; n: number }>(
+    db,
+    `SELECT k.id, (SELECT count(*)::int FROM customers c WHERE c.account_id = k.account_id AND c.catalogue_id = k.id)
+       AS n
+     FROM catalogues k WHERE k.account_id = $1 AND k.code = $2`,
+    [accountId, code],
+  );
+  if (!k) return false;
+  if (k.n > 0) {
+    throw new CustomerRuleError(
+      409,
+      'in_use',
+      `${k.n} customer(s), deleted ones included, are assigned the catalogue ${code}; assign them another first.`,
+    );
+  }
+  await db.query('DELETE FROM catalogues WHERE account_id = $1 AND id = $2', [accountId, k.id]);
+  return true;
 }
 
 /** Adds and removes product codes on a catalogue; null when there is no such catalogue. */
@@ -49,7 +115,7 @@ export async function editCatalogueProducts(db: Db, accountId: string, code: str
     'DELETE FROM catalogue_products WHERE account_id = $3 AND catalogue_id = $1 AND product_code = ANY($2::text[])',
     [k.id, remove, accountId],
   );
-  return (await listCatalogues(db, accountId)).find((x) => x.code === code)!;
+  return (await findCatalogue(db, accountId, code))!;
 }
 
 export async function catalogueProducts(db: Db, accountId: string, code: string) {
