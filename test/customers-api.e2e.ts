@@ -191,6 +191,34 @@ describe('customers', () => {
 });
 
 describe('access', () => {
+  it("reads a catalogue's products and a price list's items in pages, none left out", async () => {
+    const own = await createTestAccount(h.ds);
+    const admin = as(own.tokens.admin);
+    const codes = ['P5', 'P1', 'P4', 'P2', 'P3'];
+    await admin.post('/v1/catalogues', { code: 'BIG', name: 'Big' }).expect(201);
+    await admin.post('/v1/catalogues/BIG/products', { add: codes }).expect(200);
+    await admin.post('/v1/price-lists', { code: 'LIST', name: 'List', currency: 'GBP' }).expect(201);
+    const items = codes.map((product, i) => ({ product, priceMinor: 100 + i }));
+    await admin.put('/v1/price-lists/LIST/items', { items }).expect(200);
+    const pages = async (url: string, pick: (body: { items: { product: string }[] }) => string[]) => {
+      const seen: string[][] = [];
+      let cursor: string | null = '';
+      while (cursor !== null) {
+        const res = await admin.get(`${url}?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(pick(res.body));
+        cursor = res.body.nextCursor;
+      }
+      return seen;
+    };
+    const products = (b: { items: { product: string }[] }) => b.items.map((i) => i.product);
+    const expected = [['P1', 'P2'], ['P3', 'P4'], ['P5']];
+    expect(await pages('/v1/catalogues/BIG/products', products)).toEqual(expected);
+    expect(await pages('/v1/price-lists/LIST', products)).toEqual(expected);
+    expect((await admin.get('/v1/catalogues/NOPE/products')).status).toBe(404);
+    expect((await admin.get('/v1/catalogues/BIG/products?limit=10001')).status).toBe(400);
+  });
+
   it('renames catalogues, moves the main one, and deletes one no customer is assigned to', async () => {
     const own = await createTestAccount(h.ds);
     const admin = as(own.tokens.admin);
@@ -266,6 +294,7 @@ describe('access', () => {
       ['delete', '/v1/customer-groups/TRADE'],
       ['get', '/v1/price-lists/GOLD'],
       ['put', '/v1/price-lists/GOLD/items', { items: [] }],
+      ['get', '/v1/catalogues/EXTRA/products'],
       ['post', '/v1/catalogues/EXTRA/products', { add: ['X'] }],
       ['patch', '/v1/catalogues/EXTRA', { main: true }],
       ['delete', '/v1/catalogues/MAIN'],

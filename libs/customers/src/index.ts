@@ -13,5 +13,6 @@ export * from './profile/schema';
 export * from './reference/account-defaults';
 export * from './reference/catalogues';
 export * from './reference/labels';
+export * from './reference/page';
 export * from './reference/pricing';
 export * from './template';

@@ -21,8 +21,9 @@ import { acceptJob } from '../http/accept-job';
 import { customerFilterQuery } from '../http/customer-filter';
 import { json, jsonBody, pathParam, ref } from '../http/doc';
 import { notFound } from '../http/errors';
+import { PRODUCT_PAGE, pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
-import { parseBody } from '../http/validate';
+import { parseBody, parseQuery } from '../http/validate';
 
 const code = z.string().trim().min(1).max(64);
 const name = z.string().trim().min(1).max(200);
@@ -91,14 +92,18 @@ export const catalogueLabelRoutes = defineRoutes([
     path: '/catalogues/:code/products',
     permission: 'customers:read',
     doc: {
-      summary: 'Product codes assigned to a catalogue',
-      parameters: [pathParam('code')],
-      responses: { 200: json('Codes') },
+      summary: 'Product codes assigned to a catalogue, in pages',
+      parameters: [pathParam('code'), ...pageParameters(...PRODUCT_PAGE)],
+      responses: { 200: json('A page of codes and the next cursor'), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
-      res.json({
-        items: await catalogueProducts(deps.ds.manager, principalOf(req).accountId, String(req.params.code)),
+      const { cursor, limit } = parseQuery(pageQuery(...PRODUCT_PAGE), req);
+      const page = await catalogueProducts(deps.ds.manager, principalOf(req).accountId, String(req.params.code), {
+        after: cursor,
+        limit,
       });
+      if (!page) throw notFound('catalogue');
+      res.json(page);
     },
   },
   {

@@ -10,18 +10,17 @@ import {
   patchCustomerSchema,
   setDeleted,
 } from '@customer-hub/customers';
-import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { customerFilterQuery, filterParameters } from '../http/customer-filter';
 import { customerRefParam, json, jsonBody, ref } from '../http/doc';
 import { notFound } from '../http/errors';
+import { pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
 import { parseBody, parseQuery } from '../http/validate';
 
-const listQuery = customerFilterQuery.extend({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(64).optional(),
-});
+/** Customers per page: most, default. */
+const CUSTOMER_PAGE = [500, 100] as const;
+const listQuery = customerFilterQuery.extend(pageQuery(...CUSTOMER_PAGE).shape);
 
 export const customerRoutes = defineRoutes([
   {
@@ -30,11 +29,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:read',
     doc: {
       summary: 'Customers by number, filtered; cursor pagination',
-      parameters: [
-        ...filterParameters,
-        { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 500 } },
-        { name: 'cursor', in: 'query', schema: { type: 'string' } },
-      ],
+      parameters: [...filterParameters, ...pageParameters(...CUSTOMER_PAGE)],
       responses: { 200: json('A page of customers and the next cursor') },
     },
     async handler(req, res, deps) {

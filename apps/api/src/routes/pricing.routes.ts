@@ -12,12 +12,12 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { json, jsonBody, pathParam } from '../http/doc';
 import { notFound } from '../http/errors';
+import { PRODUCT_PAGE, pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
-import { parseBody } from '../http/validate';
+import { parseBody, parseQuery } from '../http/validate';
 
 const code = z.string().trim().min(1).max(64);
 const name = z.string().trim().min(1).max(200);
-const _codes = z.array(code).max(10_000).default([]);
 
 export const pricingRoutes = defineRoutes([
   {
@@ -111,12 +111,16 @@ export const pricingRoutes = defineRoutes([
     path: '/price-lists/:code',
     permission: 'customers:read',
     doc: {
-      summary: 'A price list and its items',
-      parameters: [pathParam('code')],
-      responses: { 200: json('The price list') },
+      summary: 'A price list with a page of its items (by product code)',
+      parameters: [pathParam('code'), ...pageParameters(...PRODUCT_PAGE)],
+      responses: { 200: json('The price list, a page of items and the next cursor') },
     },
     async handler(req, res, deps) {
-      const list = await getPriceList(deps.ds.manager, principalOf(req).accountId, String(req.params.code));
+      const { cursor, limit } = parseQuery(pageQuery(...PRODUCT_PAGE), req);
+      const list = await getPriceList(deps.ds.manager, principalOf(req).accountId, String(req.params.code), {
+        after: cursor,
+        limit,
+      });
       if (!list) throw notFound('price list');
       res.json(list);
     },

@@ -1,5 +1,6 @@
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import { weekOrder } from '../fields';
+import { type PageRequest, pageOf } from '../reference/page';
 import { type CustomerRow, presentCustomer } from './present';
 import type { CreateCustomer, PatchCustomer } from './schema';
 
@@ -89,12 +90,7 @@ export function filterSql(f: CustomerFilter, bind: Bind): string {
 }
 
 /** A page of customers by number; `after` is the last number of the previous page. */
-export async function listCustomers(
-  db: Db,
-  accountId: string,
-  f: CustomerFilter,
-  page: { after?: string; limit: number },
-) {
+export async function listCustomers(db: Db, accountId: string, f: CustomerFilter, page: PageRequest) {
   const { bind, params } = binder(4);
   const rows = await sqlRows<CustomerRow>(
     db,
@@ -102,8 +98,7 @@ export async function listCustomers(
      ORDER BY c.customer_number LIMIT $3`,
     [accountId, page.after ?? null, page.limit + 1, ...params],
   );
-  const items = rows.slice(0, page.limit).map(presentCustomer);
-  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.number ?? null) : null };
+  return pageOf(rows.map(presentCustomer), page.limit, (c) => c.number);
 }
 
 async function idByCode(db: Db, table: 'customer_groups' | 'catalogues', accountId: string, code: string | null) {

@@ -1,5 +1,6 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { CustomerRuleError, isUniqueViolation } from '../profile/customers.service';
+import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
 
@@ -118,11 +119,19 @@ export async function editCatalogueProducts(db: Db, accountId: string, code: str
   return (await findCatalogue(db, accountId, code))!;
 }
 
-export async function catalogueProducts(db: Db, accountId: string, code: string) {
-  return sqlRows<{ product: string }>(
+/** A page of a catalogue's product codes, in order; null when there is no such catalogue. */
+export async function catalogueProducts(db: Db, accountId: string, code: string, page: PageRequest) {
+  const [k] = await sqlRows<{ id: string }>(db, 'SELECT id FROM catalogues WHERE account_id = $1 AND code = $2', [
+    accountId,
+    code,
+  ]);
+  if (!k) return null;
+  const rows = await sqlRows<{ product: string }>(
     db,
-    `SELECT p.product_code AS product FROM catalogue_products p JOIN catalogues k ON k.id = p.catalogue_id
-     WHERE k.account_id = $1 AND k.code = $2 ORDER BY p.product_code LIMIT 10000`,
-    [accountId, code],
+    `SELECT product_code AS product FROM catalogue_products
+     WHERE account_id = $1 AND catalogue_id = $2 AND ($3::text IS NULL OR product_code > $3)
+     ORDER BY product_code LIMIT $4`,
+    [accountId, k.id, page.after ?? null, page.limit + 1],
   );
+  return pageOf(rows, page.limit, (r) => r.product);
 }

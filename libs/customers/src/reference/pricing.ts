@@ -1,5 +1,6 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { CustomerRuleError, isUniqueViolation } from '../profile/customers.service';
+import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
 
@@ -131,17 +132,23 @@ export async function setPrices(
   return getPriceList(db, accountId, code);
 }
 
-export async function getPriceList(db: Db, accountId: string, code: string) {
+/** A price list with a page of its items, by product code; null when there is no such list. */
+export async function getPriceList(db: Db, accountId: string, code: string, page: PageRequest = FIRST_PAGE) {
   const [list] = (await listPriceLists(db, accountId)).filter((x) => x.code === code);
   if (!list) return null;
-  const items = await sqlRows<{ product: string; priceMinor: number }>(
+  const rows = await sqlRows<{ product: string; priceMinor: number }>(
     db,
     `SELECT i.product_code AS product, i.price_minor::float8 AS "priceMinor" FROM price_list_items i
-     JOIN price_lists p ON p.id = i.price_list_id WHERE p.account_id = $1 AND p.code = $2 ORDER BY i.product_code LIMIT 10000`,
-    [accountId, code],
+     JOIN price_lists p ON p.id = i.price_list_id
+     WHERE p.account_id = $1 AND p.code = $2 AND ($3::text IS NULL OR i.product_code > $3)
+     ORDER BY i.product_code LIMIT $4`,
+    [accountId, code, page.after ?? null, page.limit + 1],
   );
-  return { ...list, items };
+  return { ...list, ...pageOf(rows, page.limit, (i) => i.product) };
 }
+
+/** The page a list's items start with where no page is asked for (after a change, say). */
+const FIRST_PAGE: PageRequest = { limit: 1000 };
 
 /**
  * Each product's price for one customer: their group's price list where it has the product, else the base

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/**
+ * The query of a list read in pages: `limit` rows (at most `max`), after the `cursor` the previous page gave as
+ * `nextCursor`. No list is cut short without saying so: a full page always comes with the next one's cursor.
+ */
+export const pageQuery = (max: number, fallback: number) =>
+  z.object({
+    limit: z.coerce.number().int().min(1).max(max).default(fallback),
+    cursor: z.string().max(64).optional(),
+  });
+
+export const pageParameters = (max: number, fallback: number) => [
+  { name: 'limit', in: 'query', schema: { type: 'integer', default: fallback, maximum: max } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the page before' },
+];
+
+/** Pages of product codes (a catalogue's, a price list's items): most, default. */
+export const PRODUCT_PAGE = [10_000, 1000] as const;
