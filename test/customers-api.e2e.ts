@@ -119,6 +119,17 @@ describe('customers', () => {
       onAccount: { amountMinor: -2500 },
     });
     expect((await staff.get('/v1/customers/N-1/balance-adjustments')).body.items).toHaveLength(2);
+
+    // The ledger comes in pages, newest first, none left out.
+    await adjust('on_account', 100).expect(201);
+    const first = (await staff.get('/v1/customers/N-1/balance-adjustments?limit=2')).body;
+    expect(first.items.map((e: { amountMinor: number }) => e.amountMinor)).toEqual([100, -2500]);
+    const rest = (await staff.get(`/v1/customers/N-1/balance-adjustments?limit=2&cursor=${first.nextCursor}`)).body;
+    expect({ amounts: rest.items.map((e: { amountMinor: number }) => e.amountMinor), next: rest.nextCursor }).toEqual({
+      amounts: [500],
+      next: null,
+    });
+    expect((await staff.get('/v1/customers/N-1/balance-adjustments?cursor=x')).status).toBe(400);
   });
 
   it("resolves a customer's prices from their group's price list, else the base price", async () => {

@@ -15,6 +15,7 @@ import { principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { customerRefParam, json, jsonBody } from '../http/doc';
 import { notFound } from '../http/errors';
+import { pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
 import { parseBody, parseQuery } from '../http/validate';
 
@@ -34,6 +35,15 @@ const noteIdOf = (req: Request) => {
   if (!UUID.test(id)) throw notFound('note');
   return id;
 };
+
+/** Ledger entries per page: most, default. The cursor is an entry's id. */
+const LEDGER_PAGE = [1000, 100] as const;
+const ledgerQuery = pageQuery(...LEDGER_PAGE).extend({
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, 'is not an entry id')
+    .optional(),
+});
 
 export const customerRecordRoutes = defineRoutes([
   {
@@ -151,13 +161,14 @@ export const customerRecordRoutes = defineRoutes([
     path: '/customers/:ref/balance-adjustments',
     permission: 'customers:read',
     doc: {
-      summary: 'The balance ledger, newest first',
-      parameters: [customerRefParam],
-      responses: { 200: json('Entries') },
+      summary: 'The balance ledger, newest first, in pages',
+      parameters: [customerRefParam, ...pageParameters(...LEDGER_PAGE)],
+      responses: { 200: json('A page of entries and the next cursor') },
     },
     async handler(req, res, deps) {
+      const { cursor, limit } = parseQuery(ledgerQuery, req);
       const c = await customerOf(req, deps);
-      res.json({ items: await ledger(deps.ds.manager, principalOf(req).accountId, c.id) });
+      res.json(await ledger(deps.ds.manager, principalOf(req).accountId, c.id, { after: cursor, limit }));
     },
   },
   {

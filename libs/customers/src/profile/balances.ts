@@ -1,4 +1,5 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
+import { type PageRequest, pageOf } from '../reference/page';
 import { CustomerRuleError } from './customers.service';
 
 export type Balance = 'store_credit' | 'on_account';
@@ -65,11 +66,13 @@ const presentEntry = (e: LedgerRow) => ({
   at: e.created_at.toISOString(),
 });
 
-export async function ledger(m: EntityManager, accountId: string, customerId: string) {
+/** A page of the customer's ledger, newest first: the entries before the entry id `page.after`. */
+export async function ledger(m: EntityManager, accountId: string, customerId: string, page: PageRequest) {
   const rows = await sqlRows<LedgerRow>(
     m,
-    'SELECT * FROM balance_entries WHERE account_id = $1 AND customer_id = $2 ORDER BY id DESC LIMIT 500',
-    [accountId, customerId],
+    `SELECT * FROM balance_entries WHERE account_id = $1 AND customer_id = $2 AND ($3::bigint IS NULL OR id < $3)
+     ORDER BY id DESC LIMIT $4`,
+    [accountId, customerId, page.after ?? null, page.limit + 1],
   );
-  return rows.map(presentEntry);
+  return pageOf(rows.map(presentEntry), page.limit, (e) => String(e.id));
 }
