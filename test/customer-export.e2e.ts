@@ -108,7 +108,7 @@ describe('customer export', () => {
     });
   });
 
-  it('re-imports a customer written through the API as unchanged, in CSV and XLSX', async () => {
+  it('re-imports a customer written through the API as unchanged, in CSV and XLSX, blank=ignore or clear', async () => {
     const other = await createTestAccount(h.ds);
     const made = await request(h.app)
       .post('/v1/customers')
@@ -117,19 +117,30 @@ describe('customer export', () => {
         number: 'API-1',
         name: '  Typed By Hand  ',
         email: 'hand@example.com',
+        contactName: '',
+        paymentTerms: ' ',
         deliveryDays: ['fri', 'mon', 'fri'],
         labels: ['zeta', 'alpha', 'zeta'],
         cutoff: { enabled: true, time: '07:05', type: 'flexible' },
-        addresses: { billing: { line1: '9 Side St', city: 'Leeds' }, shipping: { postcode: 'LS1 1AA' } },
-        contacts: [{ name: 'Pat', phones: ['333', '111'] }, { email: 'second@example.com' }],
-        customFields: { route: 'R7' },
+        addresses: { billing: { line1: '9 Side St', city: 'Leeds', region: '' }, shipping: { postcode: 'LS1 1AA' } },
+        contacts: [
+          { name: 'Pat', phones: ['333', '111'], role: '' },
+          { email: 'second@example.com', phones: [] },
+        ],
+        customFields: { route: 'R7', empty: '' },
       });
     expect(made.status).toBe(201);
-    for (const format of ['csv', 'xlsx'] as const) {
+    for (const [format, query] of [
+      ['csv', ''],
+      ['xlsx', ''],
+      ['csv', '?blank=clear'],
+      ['xlsx', '?blank=clear'],
+    ] as const) {
       const { file } = await exportCustomers(format, {}, other);
-      const again = await importCustomers(h, other.tokens.admin, file, '', format === 'csv' ? 'text/csv' : XLSX);
-      expect({ format, counts: again.job.counts, errors: again.errors }).toEqual({
+      const again = await importCustomers(h, other.tokens.admin, file, query, format === 'csv' ? 'text/csv' : XLSX);
+      expect({ format, query, counts: again.job.counts, errors: again.errors }).toEqual({
         format,
+        query,
         counts: expect.objectContaining({ created: 0, updated: 0, unchanged: 2, rejected: 0 }),
         errors: '',
       });

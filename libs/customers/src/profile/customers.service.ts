@@ -120,24 +120,28 @@ async function columnsOf(db: Db, accountId: string, p: PatchCustomer, current: C
   const set = (col: string, v: unknown) => {
     if (v !== undefined) cols[col] = v;
   };
+  // An empty text is no value: NULL, as an import stores a blank cell (an export writes both the same).
+  const setText = (col: string, v: string | null | undefined) => set(col, v === '' ? null : v);
   set('type', p.type);
   set('name', p.name);
-  set('contact_name', p.contactName);
+  setText('contact_name', p.contactName);
   set('email', p.email);
-  set('phone', p.phone);
+  setText('phone', p.phone);
   if (p.group !== undefined) cols.group_id = await idByCode(db, 'customer_groups', accountId, p.group);
   if (p.catalogue !== undefined) cols.catalogue_id = await idByCode(db, 'catalogues', accountId, p.catalogue);
-  set('pricing_tier', p.pricingTier);
-  set('payment_terms', p.paymentTerms);
+  setText('pricing_tier', p.pricingTier);
+  setText('payment_terms', p.paymentTerms);
   set('cutoff_enabled', p.cutoff?.enabled);
   set('cutoff_time', p.cutoff?.time);
   set('cutoff_type', p.cutoff?.type);
   if (p.deliveryDays !== undefined) cols.delivery_days = p.deliveryDays && weekOrder(p.deliveryDays);
   if (p.labels !== undefined) cols.labels = [...new Set(p.labels)].sort();
-  if (p.addresses?.billing !== undefined) cols.billing_address = emptyToNull(p.addresses.billing);
-  if (p.addresses?.shipping !== undefined) cols.shipping_address = emptyToNull(p.addresses.shipping);
-  if (p.addresses?.other !== undefined) cols.other_addresses = JSON.stringify(p.addresses.other);
-  if (p.contacts !== undefined) cols.contacts = JSON.stringify(p.contacts);
+  if (p.addresses?.billing !== undefined) cols.billing_address = partsOrNull(p.addresses.billing);
+  if (p.addresses?.shipping !== undefined) cols.shipping_address = partsOrNull(p.addresses.shipping);
+  if (p.addresses?.other !== undefined) {
+    cols.other_addresses = JSON.stringify(p.addresses.other.map(parts).filter((a) => Object.keys(a).length));
+  }
+  if (p.contacts !== undefined) cols.contacts = JSON.stringify(contactSlots(p.contacts));
   set('portal_access', p.portalAccess);
   if (p.customFields !== undefined) {
     const merged: Record<string, string> = { ...(current?.custom_fields ?? {}) };
@@ -150,8 +154,30 @@ async function columnsOf(db: Db, accountId: string, p: PatchCustomer, current: C
   return cols;
 }
 
-const emptyToNull = (a: Record<string, unknown> | null) =>
-  a && Object.values(a).some((v) => v !== undefined && v !== '') ? JSON.stringify(a) : null;
+/**
+ * An address's or contact's parts that hold something: an empty text or list is no part, as a blank cell is in
+ * an import, so the customer reads back the same from an export whoever wrote it.
+ */
+const parts = (o: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)),
+  );
+
+/** An address as stored: its parts as JSON, or NULL when none holds anything. */
+function partsOrNull(a: Record<string, unknown> | null): string | null {
+  const kept = a && parts(a);
+  return kept && Object.keys(kept).length ? JSON.stringify(kept) : null;
+}
+
+/** Contacts keep their slots (see the import): an empty one before a filled one is null, none at the end. */
+function contactSlots(contacts: Record<string, unknown>[]): (Record<string, unknown> | null)[] {
+  const slots = contacts.map((c) => {
+    const kept = parts(c);
+    return Object.keys(kept).length ? kept : null;
+  });
+  while (slots.length && slots.at(-1) === null) slots.pop();
+  return slots;
+}
 
 async function registerLabels(db: Db, accountId: string, labels: unknown) {
   if (!Array.isArray(labels) || labels.length === 0) return;

@@ -8,6 +8,7 @@ import { CustomerImportDigests1732330000000 } from './1732330000000-customer-imp
 import { CustomerKey1732340000000 } from './1732340000000-customer-key';
 import { DeliveryDaysWeekOrder1732350000000 } from './1732350000000-delivery-days-week-order';
 import { AccountDeliveryDays1732360000000 } from './1732360000000-account-delivery-days';
+import { EmptyProfileParts1732370000000 } from './1732370000000-empty-profile-parts';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   CustomerKey1732340000000,
   DeliveryDaysWeekOrder1732350000000,
   AccountDeliveryDays1732360000000,
+  EmptyProfileParts1732370000000,
 ];
