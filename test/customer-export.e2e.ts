@@ -71,8 +71,13 @@ describe('customer export', () => {
     expect(rows.find((r) => r.startsWith('R-1,'))).toContain(`'+44 1632 960000`);
     expect(rows.find((r) => r.startsWith('R-1,'))).toContain(`"'=HYPERLINK(""x"")"`);
     expect(rows.find((r) => r.startsWith('R-3,'))).toContain(',-12,');
-    const again = await importCustomers(h, acme.tokens.admin, file);
-    expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 4, rejected: 0, warnings: 0 });
+    for (const query of ['', '?blank=clear']) {
+      const again = await importCustomers(h, acme.tokens.admin, file, query);
+      expect({ query, counts: again.job.counts }).toEqual({
+        query,
+        counts: expect.objectContaining({ created: 0, updated: 0, unchanged: 4, rejected: 0, warnings: 0 }),
+      });
+    }
   });
 
   it('round-trips CSV: an edited cell is the only change', async () => {
