@@ -124,6 +124,8 @@ describe('customer export', () => {
         email: 'hand@example.com',
         contactName: '',
         paymentTerms: ' ',
+        pricingTier: "'=B",
+        phone: "''+44 1632",
         deliveryDays: ['fri', 'mon', 'fri'],
         labels: ['zeta', 'alpha', 'zeta'],
         cutoff: { enabled: true, time: '07:05', type: 'flexible' },

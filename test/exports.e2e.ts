@@ -187,7 +187,14 @@ describe('formula-safe cells', () => {
       'a=b',
       '=',
       '-',
+      "'=x",
+      "''+1",
+      "'-3",
+      "'plain",
+      "'",
     ];
+    // A value already starting with apostrophes before a formula character gets one more, so one comes off.
+    expect(["'=x", "'plain", '=x', '-3'].map(safeCell)).toEqual(["''=x", "'plain", "'=x", '-3']);
     for (const v of values) {
       const [row] = await h.ds.query(`SELECT ${safeCellSql('$1::text')} AS out`, [v]);
       expect({ v, out: row.out }).toEqual({ v, out: safeCell(v) });

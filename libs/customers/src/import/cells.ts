@@ -27,8 +27,11 @@ export class Invalid {
 /** A cell's value as stored, or why it can't be. */
 export type CellResult = string | Invalid;
 
-/** A cell exported formula-safe ("'=x") comes back as it was stored. */
-export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+/**
+ * A CSV cell exported formula-safe ("'=x", "''=x": see safeCell) comes back as it was stored ("=x", "'=x"): one
+ * apostrophe comes off a cell whose apostrophes come before = + - @ tab or carriage return.
+ */
+export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'+[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
 
 /** Splits a multi-value cell, trimming and dropping empties. */
 export function splitValues(cell: string, separator: string): string[] {

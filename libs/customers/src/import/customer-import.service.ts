@@ -57,7 +57,12 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     seen: 0,
     order: new NumberOrder(),
   };
-  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
+  const options = {
+    blank: params.blank,
+    separator: params.separator,
+    deleting: params.mode === 'delete',
+    csv: dialect !== null,
+  };
   // Every column until the header decides how the rest is read (see FirstPass.upTo).
   const columns = { upTo: Number.POSITIVE_INFINITY };
   // The batches up to the header's, read first.

@@ -23,7 +23,7 @@ import { type Blank, cellAt } from './staging';
  */
 
 /** Bump when checking or staging a row changes meaning: digests made under other rules then count for nothing. */
-const DIGEST_RULES = 2;
+const DIGEST_RULES = 3;
 
 /** Joins a row's cells in the first pass's table; a cell holding it keeps U+001E there instead (see below). */
 const SEP = '\x1f';
@@ -123,7 +123,7 @@ export class FirstPass {
 
   private code(fields: string[], index: number | undefined): string {
     if (index === undefined) return '\\N';
-    const v = cellAt(fields, index);
+    const v = cellAt(fields, index, this.dialect !== null);
     return v === '' ? '\\N' : copyText(v);
   }
 

@@ -66,7 +66,14 @@ const PART_MAX: Record<PartCheck, number> = { address: ADDRESS_MAX, email: 254, 
 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
-export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
+/**
+ * A cell's value, trimmed; a CSV's as it was stored where an export made it formula-safe (see unescapeCell). A
+ * workbook's cells are text cells, which an export writes as they are: none is unescaped.
+ */
+export const cellAt = (fields: string[], i: number, csv: boolean) => {
+  const v = (fields[i] ?? '').trim();
+  return csv ? unescapeCell(v) : v;
+};
 /** How a problem names the file's column `i`: its number and header (`3 (email)`). */
 export const columnLabel = (header: string[], i: number) => `${i + 1} (${header[i]?.trim()})`;
 
@@ -101,7 +108,7 @@ export class RowStager {
   constructor(
     private readonly layout: Layout,
     private readonly header: string[],
-    private readonly o: { blank: Blank; separator: string; deleting: boolean },
+    private readonly o: { blank: Blank; separator: string; deleting: boolean; csv: boolean },
   ) {
     this.scalars = layout.scalars.map((s) => ({
       ...s,
@@ -176,7 +183,7 @@ export class RowStager {
   /** A data row's customer number, or why it is not one. */
   numberOf(fields: string[]): string | CellProblem {
     const { key } = this.layout;
-    const number = cellAt(fields, key);
+    const number = cellAt(fields, key, this.o.csv);
     if (number === '') return { column: this.where(key), value: '', message: 'customer number is empty' };
     const problem = checkText(number, 64);
     return problem ? { column: this.where(key), value: number, message: `customer number ${problem}` } : number;
@@ -198,7 +205,7 @@ export class RowStager {
     row[this.digestSlot] = digest;
 
     for (const { field, index, slot, seen } of this.scalars) {
-      const raw = cellAt(fields, index);
+      const raw = cellAt(fields, index, o.csv);
       if (raw === '') {
         if (o.blank === 'ignore') continue;
         if (field.required) {
@@ -221,7 +228,7 @@ export class RowStager {
     if (layout.nameParts.length) {
       let name = '';
       for (const i of layout.nameParts) {
-        const part = cellAt(fields, i);
+        const part = cellAt(fields, i, o.csv);
         if (part !== '') name = name ? `${name} ${part}` : part;
       }
       const problem = name === '' ? null : checkText(name, 200);
@@ -234,7 +241,7 @@ export class RowStager {
       let set = '';
       let clear: string[] | null = null;
       for (const { part, key, index, check, max } of g.parts) {
-        const raw = cellAt(fields, index);
+        const raw = cellAt(fields, index, o.csv);
         if (raw === '') {
           if (o.blank === 'clear') {
             clear ??= [];
