@@ -171,7 +171,9 @@ describe('products API', () => {
 
 describe('formula-safe cells', () => {
   it('neutralise the same values in SQL as in code', async () => {
-    const { safeCell, safeCellSql } = await import('@customer-hub/csv');
+    const { safeCell, safeCellSql, textCell } = await import('@customer-hub/csv');
+    // A text cell (XLSX) runs nothing: only apostrophes before a formula character get one more.
+    expect(["'=x", '=x', "'plain", "''-1"].map(textCell)).toEqual(["''=x", '=x', "'plain", "'''-1"]);
     const values = [
       '=1+2',
       '+SUM(A1)',

@@ -14,3 +14,10 @@ export function safeCell(value: string): string {
 export const safeCellSql = (expr: string) =>
   `CASE WHEN left(${expr}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r', '''') AND ${expr} ~ E'^''*[-=+@\\t\\r]' ` +
   `AND ${expr} !~ '^[+-]?[0-9]+([.,][0-9]+)?$' THEN '''' || ${expr} ELSE ${expr} END`;
+
+/**
+ * A value for a cell written as text, which no spreadsheet runs (an XLSX string cell): as it is, but for one
+ * whose apostrophes come before = + - @ tab or carriage return, which gets one more. An import takes one such
+ * apostrophe off any cell (a CSV export's, or one a spreadsheet saved after opening it), so it reads back the same.
+ */
+export const textCell = (value: string) => (/^'+[=+\-@\t\r]/.test(value) ? `'${value}` : value);

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { JobParams } from '@customer-hub/contracts';
-import { safeCellSql } from '@customer-hub/csv';
+import { safeCellSql, textCell } from '@customer-hub/csv';
 import {
   binder,
   type CustomerFilter,
@@ -72,7 +72,7 @@ export async function exportCustomers(
           ORDER BY c.customer_number LIMIT ${BATCH}) q`,
         [after, ...values],
       );
-      for (const r of rows) book.add(columns.map(([h]) => r[h] ?? null));
+      for (const r of rows) book.add(columns.map(([h]) => (r[h] == null ? null : textCell(r[h]))));
       await book.drained();
       done += rows.length;
       await ctx.progress(done, total);

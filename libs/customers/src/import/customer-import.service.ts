@@ -57,12 +57,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     seen: 0,
     order: new NumberOrder(),
   };
-  const options = {
-    blank: params.blank,
-    separator: params.separator,
-    deleting: params.mode === 'delete',
-    csv: dialect !== null,
-  };
+  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
   // Every column until the header decides how the rest is read (see FirstPass.upTo).
   const columns = { upTo: Number.POSITIVE_INFINITY };
   // The batches up to the header's, read first.

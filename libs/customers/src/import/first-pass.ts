@@ -123,7 +123,7 @@ export class FirstPass {
 
   private code(fields: string[], index: number | undefined): string {
     if (index === undefined) return '\\N';
-    const v = cellAt(fields, index, this.dialect !== null);
+    const v = cellAt(fields, index);
     return v === '' ? '\\N' : copyText(v);
   }
 

@@ -67,13 +67,11 @@ const PART_MAX: Record<PartCheck, number> = { address: ADDRESS_MAX, email: 254, 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
 /**
- * A cell's value, trimmed; a CSV's as it was stored where an export made it formula-safe (see unescapeCell). A
- * workbook's cells are text cells, which an export writes as they are: none is unescaped.
+ * A cell's value, trimmed, as it was stored where an export made it formula-safe (see unescapeCell): from a CSV
+ * export, or from one a spreadsheet saved as a workbook. A workbook export writes values as text cells, with an
+ * apostrophe more only where this takes one off (see textCell).
  */
-export const cellAt = (fields: string[], i: number, csv: boolean) => {
-  const v = (fields[i] ?? '').trim();
-  return csv ? unescapeCell(v) : v;
-};
+export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
 /** How a problem names the file's column `i`: its number and header (`3 (email)`). */
 export const columnLabel = (header: string[], i: number) => `${i + 1} (${header[i]?.trim()})`;
 
@@ -108,7 +106,7 @@ export class RowStager {
   constructor(
     private readonly layout: Layout,
     private readonly header: string[],
-    private readonly o: { blank: Blank; separator: string; deleting: boolean; csv: boolean },
+    private readonly o: { blank: Blank; separator: string; deleting: boolean },
   ) {
     this.scalars = layout.scalars.map((s) => ({
       ...s,
@@ -183,7 +181,7 @@ export class RowStager {
   /** A data row's customer number, or why it is not one. */
   numberOf(fields: string[]): string | CellProblem {
     const { key } = this.layout;
-    const number = cellAt(fields, key, this.o.csv);
+    const number = cellAt(fields, key);
     if (number === '') return { column: this.where(key), value: '', message: 'customer number is empty' };
     const problem = checkText(number, 64);
     return problem ? { column: this.where(key), value: number, message: `customer number ${problem}` } : number;
@@ -205,7 +203,7 @@ export class RowStager {
     row[this.digestSlot] = digest;
 
     for (const { field, index, slot, seen } of this.scalars) {
-      const raw = cellAt(fields, index, o.csv);
+      const raw = cellAt(fields, index);
       if (raw === '') {
         if (o.blank === 'ignore') continue;
         if (field.required) {
@@ -228,7 +226,7 @@ export class RowStager {
     if (layout.nameParts.length) {
       let name = '';
       for (const i of layout.nameParts) {
-        const part = cellAt(fields, i, o.csv);
+        const part = cellAt(fields, i);
         if (part !== '') name = name ? `${name} ${part}` : part;
       }
       const problem = name === '' ? null : checkText(name, 200);
@@ -241,7 +239,7 @@ export class RowStager {
       let set = '';
       let clear: string[] | null = null;
       for (const { part, key, index, check, max } of g.parts) {
-        const raw = cellAt(fields, index, o.csv);
+        const raw = cellAt(fields, index);
         if (raw === '') {
           if (o.blank === 'clear') {
             clear ??= [];
