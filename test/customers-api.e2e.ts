@@ -148,10 +148,17 @@ describe('customers', () => {
     const prices = async (ref: string) => (await admin.get(`/v1/customers/${ref}/prices?products=P1,P2,P9`)).body.items;
     expect(await prices('P-1')).toEqual([
       { product: 'P1', priceMinor: 199, currency: 'GBP', source: 'price_list:GOLD' },
-      { product: 'P2', price: null, currency: 'GBP', source: 'none' },
-      { product: 'P9', price: null, currency: 'GBP', source: 'unknown_product' },
+      { product: 'P2', priceMinor: null, price: null, currency: 'GBP', source: 'none' },
+      { product: 'P9', priceMinor: null, price: null, currency: 'GBP', source: 'unknown_product' },
     ]);
-    expect((await prices('P-2'))[0]).toEqual({ product: 'P1', price: '2.50', currency: 'EUR', source: 'base' });
+    // A base price is the catalogue's text, and in minor units where it is a plain amount.
+    expect((await prices('P-2'))[0]).toEqual({
+      product: 'P1',
+      priceMinor: 250,
+      price: '2.50',
+      currency: 'EUR',
+      source: 'base',
+    });
   });
 
   it('manages catalogues and labels, and edits labels in bulk (as a job over the limit)', async () => {

@@ -184,9 +184,29 @@ export async function pricesFor(db: Db, accountId: string, customerId: string, p
         }
       : {
           product: r.product,
+          priceMinor: r.base === null ? null : minorUnits(r.base, r.currency),
           price: r.base,
           currency: r.currency,
           source: r.known ? (r.base === null ? 'none' : 'base') : 'unknown_product',
         },
   );
+}
+
+/**
+ * A base price (the catalogue's text, "2.50") in the currency's minor units (250), or null where the text is not
+ * a plain amount in it: digits with a point and at most as many decimals as the currency has ("2,50", "€2.50"
+ * and "2.505" in EUR are left to the caller, as the text in `price`).
+ */
+export function minorUnits(text: string, currency: string): number | null {
+  const m = /^\s*(\d{1,15})(?:\.(\d+))?\s*$/.exec(text);
+  if (!m) return null;
+  let digits: number;
+  try {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return null;
+  }
+  const fraction = m[2] ?? '';
+  if (fraction.length > digits) return null;
+  return Number(m[1]) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
 }
