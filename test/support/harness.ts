@@ -1,6 +1,6 @@
 import { type ApiDeps, createApp } from '@customer-hub/api';
 import type { ProcessorDefinition } from '@customer-hub/queue';
-import { createTestEnv, type TestEnv, waitForJob } from '@customer-hub/testing';
+import { createTestAccount, createTestEnv, type TestAccount, type TestEnv, waitForJob } from '@customer-hub/testing';
 import { startWorkers, type WorkerRuntime } from '@customer-hub/worker';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -52,4 +52,19 @@ export async function uploadPurchaseHistory(h: Harness, token: string, body: Buf
   expect(res.status).toBe(202);
   await waitForJob(h.ds, res.body.jobId);
   return (await request(h.app).get(`/v1/jobs/${res.body.jobId}`).set(bearer(token))).body;
+}
+
+/**
+ * For a test file that needs one harness, one test account and running workers: registers the hooks that make
+ * them before its tests and clean up after, and returns where they will be.
+ */
+export function harnessWithAccount(overrides: Record<string, string> = {}) {
+  const made = {} as { h: Harness; acme: TestAccount };
+  beforeAll(async () => {
+    made.h = await createHarness(overrides);
+    made.acme = await createTestAccount(made.h.ds);
+    await made.h.startWorkers();
+  });
+  afterAll(() => made.h.cleanup());
+  return made;
 }

@@ -6,7 +6,7 @@ import { checkNumbers, checkParsed, createProblems, reportProblems } from './che
 import { createRawStagingSql, type DigestKey, digestKey, FirstPass, rawStagingOf, recordDigest } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { dialectOf, readRecordBatches } from './records';
-import { createStagingSql, customerStagingOf, RowStager, STAGED_COLUMNS } from './staging';
+import { createStagingSql, customerStagingOf, RowStager, reportRejected, STAGED_COLUMNS } from './staging';
 import { KnownDigests, matchDigests, parsePending, readsInTwoPasses, recordDigestKey } from './two-pass-read';
 
 type Ctx = JobContext<'customer-import'>;
@@ -20,6 +20,8 @@ interface Loaded {
   /** What each row's digest covers besides its cells (see first-pass.ts). */
   key: DigestKey;
   seen: number;
+  /** Data rows rejected while reading (each may have several problems in the report). */
+  rejected: number;
   /** Whether each number read came after the one before (see {@link NumberOrder}). */
   order: NumberOrder;
 }
@@ -55,6 +57,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     stager: null,
     key: [0, 0],
     seen: 0,
+    rejected: 0,
     order: new NumberOrder(),
   };
   const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
@@ -104,6 +107,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
       for (const item of items) {
         state.seen++;
         if (isLineError(item)) {
+          state.rejected++;
           await report.add({ line: item.line, column: '', value: '', message: item.error });
         } else if (item === headerItem) {
           for (const u of state.layout!.unknown) {
@@ -119,14 +123,20 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
           if (typeof number === 'string') {
             state.order.add(number);
             out.push(first!.line(item, number));
-          } else await report.add({ line: item.line, ...number });
+          } else {
+            state.rejected++;
+            await report.add({ line: item.line, ...number });
+          }
         } else {
           const digest = options.deleting ? null : String(recordDigest(state.key, item));
           const staged = state.stager!.stage(item.line, item.fields, digest);
           if (Array.isArray(staged)) {
             state.order.add(staged[1]!);
             out.push(state.stager!.copyLine(staged));
-          } else await report.add({ line: item.line, ...staged });
+          } else {
+            state.rejected++;
+            await reportRejected(report, item.line, staged.problems);
+          }
         }
       }
       yield out;
@@ -175,9 +185,9 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       });
       if (twoPass) {
         timer.done('match');
-        await parsePending(ctx, client, stage, { stager: l.stager!, dialect: l.dialect }, report);
+        l.rejected += await parsePending(ctx, client, stage, { stager: l.stager!, dialect: l.dialect }, report);
       }
-      rowErrors = report.count - layout.unknown.length;
+      rowErrors = l.rejected;
       const c = await inBulkTransaction(client, async () => {
         await checkParsed(client, ctx, stage, layout, l.header);
         return reportProblems(client, stage, report);

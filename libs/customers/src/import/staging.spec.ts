@@ -8,7 +8,7 @@ const HEADER = ['customer_number', 'name', 'billing_line1', 'billing_city', 'con
 function stage(fields: string[], blank: 'ignore' | 'clear' = 'ignore') {
   const stager = new RowStager(layoutOf(HEADER), HEADER, { blank, separator: '|', deleting: false });
   const row = stager.stage(2, fields);
-  if (!Array.isArray(row)) throw new Error(`rejected: ${row.message}`);
+  if (!Array.isArray(row)) throw new Error(`rejected: ${JSON.stringify(row.problems)}`);
   return Object.fromEntries(['line', 'number', ...STAGED_COLUMNS].map((c, i) => [c, row[i]]));
 }
 
@@ -46,10 +46,30 @@ describe('RowStager', () => {
       deleting: false,
     });
     expect(stager.stage(7, ['C1', 'Acme', 'a\u0007b', '', '', ''])).toEqual({
-      column: '3 (billing_line1)',
-      value: 'a\u0007b',
-      message: 'billing_line1 contains a control character',
+      problems: [
+        { column: '3 (billing_line1)', value: 'a\u0007b', message: 'billing_line1 contains a control character' },
+      ],
     });
+  });
+
+  it('reports every problem of a row, and a cell past the header (an empty one there is no problem)', () => {
+    const header = ['customer_number', 'portal_access', 'cutoff_time', 'delivery_days', 'billing_line1'];
+    const stager = new RowStager(layoutOf(header), header, { blank: 'ignore', separator: '|', deleting: false });
+    expect(stager.stage(4, ['', 'maybe', '25:00', 'mon', 'a\u0007b', 'Leeds', ''])).toEqual({
+      problems: [
+        { column: '1 (customer_number)', value: '', message: 'customer number is empty' },
+        {
+          column: '6 (no header)',
+          value: 'Leeds',
+          message:
+            'the row has 7 cells and the header 5: this one has no column (a separator inside an unquoted value?)',
+        },
+        { column: '2 (portal_access)', value: 'maybe', message: 'portal_access is not true or false' },
+        { column: '3 (cutoff_time)', value: '25:00', message: 'cutoff_time is not a time of day (HH:MM)' },
+        { column: '5 (billing_line1)', value: 'a\u0007b', message: 'billing_line1 contains a control character' },
+      ],
+    });
+    expect(Array.isArray(stager.stage(5, ['C1', 'yes', '', '', '', '', ' ']))).toBe(true);
   });
 
   it('writes the COPY line a generic formatter would, escaping what needs it', () => {
@@ -63,7 +83,7 @@ describe('RowStager', () => {
         const stager = new RowStager(layoutOf(header), header, { blank, separator: '|', deleting });
         for (const f of fields) {
           const row = stager.stage(3, f, '0123456789abcdef0123456789abcdef');
-          if (!Array.isArray(row)) throw new Error(`rejected: ${row.message}`);
+          if (!Array.isArray(row)) throw new Error(`rejected: ${JSON.stringify(row.problems)}`);
           expect(stager.copyLine(row)).toBe(copyLine(row));
         }
       }

@@ -1,3 +1,4 @@
+import type { ErrorReport } from '@customer-hub/csv';
 import { copyText, uuidV7 } from '@customer-hub/db';
 import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS, type ScalarField } from '../fields';
 import { type CellResult, checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
@@ -36,6 +37,16 @@ export interface CellProblem {
 }
 
 export type Blank = 'ignore' | 'clear';
+
+/** A row that can't be staged, with every problem found in it. */
+export interface Rejected {
+  problems: CellProblem[];
+}
+
+/** Writes a rejected row's problems to the report, one line each. */
+export async function reportRejected(report: ErrorReport, line: number, problems: CellProblem[]): Promise<void> {
+  for (const p of problems) await report.add({ line, ...p });
+}
 
 /** A Postgres array literal of plain strings. */
 const pgArray = (items: string[]) => `{${items.map((i) => `"${i.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
@@ -188,17 +199,28 @@ export class RowStager {
   }
 
   /**
-   * The COPY row for a data row (line, number, then {@link STAGED_COLUMNS}), or its first problem. `digest` is
-   * the row's digest (see first-pass.ts), kept so the apply can record it.
+   * The COPY row for a data row (line, number, then {@link STAGED_COLUMNS}), or every problem it has (each bad
+   * cell, and a cell past the header's columns). `digest` is the row's digest (see first-pass.ts), kept so the
+   * apply can record it.
    */
-  stage(line: number, fields: string[], digest: string | null = null): (string | null)[] | CellProblem {
-    const { layout, o } = this;
+  stage(line: number, fields: string[], digest: string | null = null): (string | null)[] | Rejected {
+    const { layout, o, header } = this;
+    let problems: CellProblem[] | null = null;
     const number = this.numberOf(fields);
-    if (typeof number !== 'string') return number;
+    if (typeof number !== 'string') (problems ??= []).push(number);
+    for (let i = header.length; i < fields.length; i++) {
+      if (fields[i]!.trim() === '') continue;
+      (problems ??= []).push({
+        column: `${i + 1} (no header)`,
+        value: fields[i]!,
+        message: `the row has ${fields.length} cells and the header ${header.length}: this one has no column (a separator inside an unquoted value?)`,
+      });
+      break;
+    }
     const row: (string | null)[] = new Array(STAGED_COLUMNS.length + 2).fill(null);
     row[0] = String(line);
-    row[1] = number;
-    if (o.deleting) return row;
+    row[1] = typeof number === 'string' ? number : '';
+    if (o.deleting) return problems ? { problems } : row;
     row[this.idSlot] = uuidV7();
     row[this.digestSlot] = digest;
 
@@ -207,9 +229,12 @@ export class RowStager {
       if (raw === '') {
         if (o.blank === 'ignore') continue;
         if (field.required) {
-          return { column: this.where(index), value: '', message: `${field.column} can't be blank (blank=clear)` };
-        }
-        row[slot] = '';
+          (problems ??= []).push({
+            column: this.where(index),
+            value: '',
+            message: `${field.column} can't be blank (blank=clear)`,
+          });
+        } else row[slot] = '';
         continue;
       }
       let parsed = seen?.get(raw);
@@ -217,10 +242,9 @@ export class RowStager {
         parsed = parseCell(field, raw, o.separator);
         if (seen && seen.size < SEEN_MAX && raw.length <= 64) seen.set(raw, parsed);
       }
-      if (typeof parsed !== 'string') {
-        return { column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` };
-      }
-      row[slot] = parsed;
+      if (typeof parsed === 'string') row[slot] = parsed;
+      else
+        (problems ??= []).push({ column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` });
     }
 
     if (layout.nameParts.length) {
@@ -230,8 +254,9 @@ export class RowStager {
         if (part !== '') name = name ? `${name} ${part}` : part;
       }
       const problem = name === '' ? null : checkText(name, 200);
-      if (problem) return { column: this.where(layout.nameParts[0]!), value: name, message: `name ${problem}` };
-      if (name !== '') row[this.nameSlot] = name;
+      if (problem) {
+        (problems ??= []).push({ column: this.where(layout.nameParts[0]!), value: name, message: `name ${problem}` });
+      } else if (name !== '') row[this.nameSlot] = name;
     }
 
     // Each group's parts to set as a JSON object, written as text: one string per group, no object to stringify.
@@ -248,8 +273,14 @@ export class RowStager {
           continue;
         }
         const problem = checkPart(check, max, raw);
-        if (problem)
-          return { column: this.where(index), value: raw, message: `${this.header[index]?.trim()} ${problem}` };
+        if (problem) {
+          (problems ??= []).push({
+            column: this.where(index),
+            value: raw,
+            message: `${header[index]?.trim()} ${problem}`,
+          });
+          continue;
+        }
         const value =
           check === 'phones' ? `[${splitValues(raw, o.separator).map(jsonString).join(',')}]` : jsonString(raw);
         set += `${set ? ',' : '{'}${key}${value}`;
@@ -257,6 +288,6 @@ export class RowStager {
       if (set) row[g.setSlot] = `${set}}`;
       if (clear) row[g.clearSlot] = pgArray(clear);
     }
-    return row;
+    return problems ? { problems } : row;
   }
 }

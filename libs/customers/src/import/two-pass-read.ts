@@ -12,7 +12,7 @@ import {
   rawStagingOf,
   readPendingBatches,
 } from './first-pass';
-import { createStagingSql, type RowStager, STAGED_COLUMNS } from './staging';
+import { createStagingSql, type RowStager, reportRejected, STAGED_COLUMNS } from './staging';
 
 /**
  * The parts of a two-pass read (see first-pass.ts) around the first pass: whether an import reads in two passes,
@@ -100,7 +100,7 @@ export async function matchDigests(client: PoolClient, stage: string): Promise<n
 
 /**
  * Pass two: checks and stages the pending rows (a CSV's split again in the first pass's `dialect`); a row with a
- * bad cell goes to the report instead.
+ * bad cell goes to the report instead. Returns how many rows it rejected.
  */
 export async function parsePending(
   ctx: Ctx,
@@ -110,6 +110,7 @@ export async function parsePending(
   report: ErrorReport,
 ) {
   const { stager, dialect } = read;
+  let rejected = 0;
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
   async function* batches(): AsyncGenerator<string[]> {
@@ -117,12 +118,16 @@ export async function parsePending(
       const out: string[] = [];
       for (const row of rows) {
         if ('error' in row) {
+          rejected++;
           await report.add({ line: row.line, column: '', value: '', message: row.error });
           continue;
         }
         const staged = stager.stage(row.line, row.fields, row.digest);
         if (Array.isArray(staged)) out.push(stager.copyLine(staged));
-        else await report.add({ line: row.line, ...staged });
+        else {
+          rejected++;
+          await reportRejected(report, row.line, staged.problems);
+        }
       }
       yield out;
       await ctx.checkpoint();
@@ -131,4 +136,5 @@ export async function parsePending(
   await copyLineBatches(client, `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
   await client.query(`DROP TABLE ${rawStagingOf(stage)}, ${pendingOf(stage)}`);
   await client.query(`ANALYZE ${stage} (line, number, customer_group, catalogue, name)`);
+  return rejected;
 }
