@@ -183,6 +183,11 @@ describe('customer import', () => {
     expect((await customer('M1')).deleted_at).not.toBeNull();
     const again = await importFile('customer_number\nM1\n', '?mode=delete');
     expect(again.job.counts).toMatchObject({ deleted: 0, unchanged: 1 });
+    const recreate = await importFile('customer_number,name\nM1,Mike Three\n', '?mode=create');
+    expect(recreate.job.counts).toMatchObject({ created: 0, skipped: 1 });
+    expect(recreate.errors).toContain(
+      'skipped: customer M1 exists, deleted (mode=create leaves it alone; mode=upsert restores it)',
+    );
     // An upsert brings a deleted customer back.
     const back = await importFile('customer_number,name\nM1,Mike Two\n');
     expect(back.job.counts).toMatchObject({ updated: 1 });

@@ -77,7 +77,9 @@ export async function checkNumbers(
   }
   if (params.mode === 'create') {
     checks.push(
-      `SELECT s.line, $1, s.number, 'skipped: customer ' || s.number || ' already exists (mode=create leaves it alone)', true
+      `SELECT s.line, $1, s.number, 'skipped: customer ' || s.number || CASE WHEN c.deleted_at IS NULL
+         THEN ' already exists (mode=create leaves it alone)'
+         ELSE ' exists, deleted (mode=create leaves it alone; mode=upsert restores it)' END, true
        FROM ${customer} WHERE c.id IS NOT NULL`,
     );
   }
