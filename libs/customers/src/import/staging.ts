@@ -205,12 +205,12 @@ export class RowStager {
    */
   stage(line: number, fields: string[], digest: string | null = null): (string | null)[] | Rejected {
     const { layout, o, header } = this;
-    let problems: CellProblem[] | null = null;
+    const problems: CellProblem[] = [];
     const number = this.numberOf(fields);
-    if (typeof number !== 'string') (problems ??= []).push(number);
+    if (typeof number !== 'string') problems.push(number);
     for (let i = header.length; i < fields.length; i++) {
       if (fields[i]!.trim() === '') continue;
-      (problems ??= []).push({
+      problems.push({
         column: `${i + 1} (no header)`,
         value: fields[i]!,
         message: `the row has ${fields.length} cells and the header ${header.length}: this one has no column (a separator inside an unquoted value?)`,
@@ -220,7 +220,7 @@ export class RowStager {
     const row: (string | null)[] = new Array(STAGED_COLUMNS.length + 2).fill(null);
     row[0] = String(line);
     row[1] = typeof number === 'string' ? number : '';
-    if (o.deleting) return problems ? { problems } : row;
+    if (o.deleting) return problems.length ? { problems } : row;
     row[this.idSlot] = uuidV7();
     row[this.digestSlot] = digest;
 
@@ -229,7 +229,7 @@ export class RowStager {
       if (raw === '') {
         if (o.blank === 'ignore') continue;
         if (field.required) {
-          (problems ??= []).push({
+          problems.push({
             column: this.where(index),
             value: '',
             message: `${field.column} can't be blank (blank=clear)`,
@@ -243,8 +243,7 @@ export class RowStager {
         if (seen && seen.size < SEEN_MAX && raw.length <= 64) seen.set(raw, parsed);
       }
       if (typeof parsed === 'string') row[slot] = parsed;
-      else
-        (problems ??= []).push({ column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` });
+      else problems.push({ column: this.where(index), value: raw, message: `${field.column} ${parsed.error}` });
     }
 
     if (layout.nameParts.length) {
@@ -255,7 +254,7 @@ export class RowStager {
       }
       const problem = name === '' ? null : checkText(name, 200);
       if (problem) {
-        (problems ??= []).push({ column: this.where(layout.nameParts[0]!), value: name, message: `name ${problem}` });
+        problems.push({ column: this.where(layout.nameParts[0]!), value: name, message: `name ${problem}` });
       } else if (name !== '') row[this.nameSlot] = name;
     }
 
@@ -274,7 +273,7 @@ export class RowStager {
         }
         const problem = checkPart(check, max, raw);
         if (problem) {
-          (problems ??= []).push({
+          problems.push({
             column: this.where(index),
             value: raw,
             message: `${header[index]?.trim()} ${problem}`,
@@ -288,6 +287,6 @@ export class RowStager {
       if (set) row[g.setSlot] = `${set}}`;
       if (clear) row[g.clearSlot] = pgArray(clear);
     }
-    return problems ? { problems } : row;
+    return problems.length ? { problems } : row;
   }
 }
