@@ -68,3 +68,12 @@ export function harnessWithAccount(overrides: Record<string, string> = {}) {
   afterAll(() => made.h.cleanup());
   return made;
 }
+
+/** Requests to the harness's app as the holder of `token`. */
+export const callsAs = (h: Harness, token: string) => ({
+  get: (url: string) => request(h.app).get(url).set(bearer(token)),
+  post: (url: string, body?: object) => request(h.app).post(url).set(bearer(token)).send(body),
+  patch: (url: string, body: object) => request(h.app).patch(url).set(bearer(token)).send(body),
+  put: (url: string, body: object) => request(h.app).put(url).set(bearer(token)).send(body),
+  delete: (url: string) => request(h.app).delete(url).set(bearer(token)),
+});
