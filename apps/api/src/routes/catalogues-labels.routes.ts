@@ -13,6 +13,7 @@ import {
   listCatalogues,
   listLabels,
   renameLabel,
+  unknownRefs,
   updateCatalogue,
 } from '@customer-hub/customers';
 import { z } from 'zod';
@@ -187,7 +188,8 @@ export const catalogueLabelRoutes = defineRoutes([
     doc: {
       summary: 'Add and remove labels on customers chosen by number or by a list filter',
       description:
-        'Up to LABEL_EDIT_SYNC_LIMIT customers change at once (200); a larger selection runs as a job (202).',
+        'Up to LABEL_EDIT_SYNC_LIMIT customers change at once (200, with the given numbers that name no ' +
+        'customer as unknownRefs); a larger selection runs as a job (202; its counts say how many were unknown).',
       requestBody: jsonBody,
       responses: { 200: json('How many customers changed'), 202: { $ref: '#/components/responses/Accepted' } },
     },
@@ -215,7 +217,9 @@ export const catalogueLabelRoutes = defineRoutes([
       const selected = await countSelection(deps.ds.manager, accountId, selection);
       if (selected <= deps.config.customers.labelEditSyncLimit) {
         const changed = await deps.ds.transaction((m) => editLabels(m, accountId, selection, b.add, b.remove));
-        res.json({ selected, changed });
+        // Numbers that name no customer are said, not passed over.
+        const unknown = b.customerRefs ? await unknownRefs(deps.ds.manager, accountId, b.customerRefs) : undefined;
+        res.json({ selected, changed, ...(unknown && { unknownRefs: unknown }) });
         return;
       }
       const filter = b.filter && {

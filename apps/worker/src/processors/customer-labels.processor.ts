@@ -1,4 +1,4 @@
-import { countSelection, editLabels, type LabelSelection } from '@customer-hub/customers';
+import { countSelection, editLabels, type LabelSelection, unknownRefs } from '@customer-hub/customers';
 import { defineProcessor } from '@customer-hub/queue';
 
 /** Bulk label edit: counts the selection, then edits it set-based in the transaction that settles the job. */
@@ -6,8 +6,11 @@ export const customerLabelsProcessor = defineProcessor('customer-labels', async 
   const { ds, run, params } = ctx;
   const selection = params.selection as LabelSelection;
   const selected = await countSelection(ds.manager, run.accountId, selection);
+  // Numbers that name no customer are counted, not passed over.
+  const unknown =
+    'customerRefs' in selection ? (await unknownRefs(ds.manager, run.accountId, selection.customerRefs)).length : 0;
   return {
-    counts: { selected },
+    counts: { selected, unknownRefs: unknown },
     commit: async (m) => void (await editLabels(m, run.accountId, selection, params.add, params.remove)),
   };
 });

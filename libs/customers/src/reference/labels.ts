@@ -68,6 +68,17 @@ export async function countSelection(db: Db, accountId: string, s: LabelSelectio
   return row!.n;
 }
 
+/** The numbers among `refs` that name none of the account's customers, in the order given. */
+export async function unknownRefs(db: Db, accountId: string, refs: string[]): Promise<string[]> {
+  const rows = await sqlRows<{ ref: string }>(
+    db,
+    `SELECT u.ref FROM unnest($2::text[]) WITH ORDINALITY u(ref, i)
+     WHERE NOT EXISTS (SELECT FROM customers c WHERE c.account_id = $1 AND c.customer_number = u.ref) ORDER BY u.i`,
+    [accountId, refs],
+  );
+  return rows.map((r) => r.ref);
+}
+
 /** Adds and removes labels on the chosen customers, set-based; returns how many changed. */
 export async function editLabels(db: Db, accountId: string, s: LabelSelection, add: string[], remove: string[]) {
   await db.query('INSERT INTO labels (account_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
