@@ -20,6 +20,8 @@ describe('minorUnits', () => {
       ['-1.00', 'EUR'],
       ['', 'EUR'],
       ['1e3', 'EUR'],
+      // More digits than minor units can hold exactly.
+      ['1234567890123', 'EUR'],
     ]) {
       expect({ text, currency, minor: minorUnits(text!, currency!) }).toEqual({ text, currency, minor: null });
     }

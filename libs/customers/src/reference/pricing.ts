@@ -195,10 +195,11 @@ export async function pricesFor(db: Db, accountId: string, customerId: string, p
 /**
  * A base price (the catalogue's text, "2.50") in the currency's minor units (250), or null where the text is not
  * a plain amount in it: digits with a point and at most as many decimals as the currency has ("2,50", "€2.50"
- * and "2.505" in EUR are left to the caller, as the text in `price`).
+ * and "2.505" in EUR are left to the caller, as the text in `price`). At most 12 whole digits, so the minor
+ * units stay an exact integer.
  */
 export function minorUnits(text: string, currency: string): number | null {
-  const m = /^\s*(\d{1,15})(?:\.(\d+))?\s*$/.exec(text);
+  const m = /^\s*(\d{1,12})(?:\.(\d+))?\s*$/.exec(text);
   if (!m) return null;
   let digits: number;
   try {
