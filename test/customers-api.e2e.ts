@@ -185,12 +185,12 @@ describe('customers', () => {
     expect(sync.body).toEqual({ selected: 2, changed: 2, unknownRefs: ['NOPE'] });
     const job = await admin.post('/v1/customers/labels', { filter: { search: 'B-' }, add: ['bulk'] });
     expect(job.status).toBe(202);
-    expect((await waitForJob(h.ds, job.body.jobId)).counts).toEqual({ selected: 3, unknownRefs: 0 });
+    expect((await waitForJob(h.ds, job.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 0 });
     const byRefs = await admin.post('/v1/customers/labels', { customerRefs: ['B-1', 'B-2', 'B-3', 'B-9'], add: ['x'] });
     expect(byRefs.status).toBe(202);
-    expect((await waitForJob(h.ds, byRefs.body.jobId)).counts).toEqual({ selected: 3, unknownRefs: 1 });
+    expect((await waitForJob(h.ds, byRefs.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 1 });
     const undo = await admin.post('/v1/customers/labels', { filter: { search: 'B-' }, remove: ['x'] });
-    expect((await waitForJob(h.ds, undo.body.jobId)).counts).toEqual({ selected: 3, unknownRefs: 0 });
+    expect((await waitForJob(h.ds, undo.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 0 });
     expect((await admin.get('/v1/customers/B-3')).body.labels).toEqual(['bulk', 'old']);
 
     expect((await admin.patch('/v1/labels/bulk', { name: 'batch' })).status).toBe(200);

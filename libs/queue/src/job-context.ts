@@ -75,6 +75,7 @@ export interface JobOutcome {
    * are stored first, so a retry after a crash resumes the commit rather than validating again).
    */
   state?: 'succeeded' | 'awaiting_commit' | 'commit';
+  /** Applies the job in the transaction that settles it; `counts` are stored after it, so it may add to them. */
   commit?: (manager: EntityManager) => Promise<void>;
   /** Best-effort housekeeping once the job is settled (e.g. dropping old versions). */
   afterCommit?: () => Promise<void>;

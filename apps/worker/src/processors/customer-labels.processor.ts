@@ -9,8 +9,11 @@ export const customerLabelsProcessor = defineProcessor('customer-labels', async 
   // Numbers that name no customer are counted, not passed over.
   const unknown =
     'customerRefs' in selection ? (await unknownRefs(ds.manager, run.accountId, selection.customerRefs)).length : 0;
+  const counts: Record<string, number> = { selected, unknownRefs: unknown };
   return {
-    counts: { selected, unknownRefs: unknown },
-    commit: async (m) => void (await editLabels(m, run.accountId, selection, params.add, params.remove)),
+    counts,
+    commit: async (m) => {
+      counts.changed = await editLabels(m, run.accountId, selection, params.add, params.remove);
+    },
   };
 });
