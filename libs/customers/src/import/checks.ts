@@ -41,11 +41,11 @@ function places(layout: Layout, header: string[]) {
  */
 async function addProblems(client: PoolClient, stage: string, checks: string[], args: unknown[]) {
   const tagged = checks.map(
-    (check, k) => `SELECT c.*, ${k} AS k FROM (${check}) c(line, col, value, message, skipped)`,
+    (check, n) => `SELECT found.*, ${n} AS check_no FROM (${check}) found(line, col, value, message, skipped)`,
   );
   await client.query(
     `INSERT INTO ${problemsOf(stage)} (line, col, value, message, skipped)
-     SELECT line, col, value, message, skipped FROM (${tagged.join(' UNION ALL ')}) p ORDER BY line, k`,
+     SELECT line, col, value, message, skipped FROM (${tagged.join(' UNION ALL ')}) p ORDER BY line, check_no`,
     args,
   );
 }

@@ -125,7 +125,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
             out.push(first!.line(item, number));
           } else {
             state.rejected++;
-            await report.add({ line: item.line, ...number });
+            await reportRejected(report, item.line, [number]);
           }
         } else {
           const digest = options.deleting ? null : String(recordDigest(state.key, item));

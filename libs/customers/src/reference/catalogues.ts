@@ -4,14 +4,16 @@ import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
 
-export async function listCatalogues(db: Db, accountId: string) {
+/** The account's catalogues (or only the one with `code`) with how many products and customers each has. */
+export async function listCatalogues(db: Db, accountId: string, code: string | null = null) {
   return sqlRows<{ code: string; name: string; main: boolean; products: number; customers: number }>(
     db,
     `SELECT k.code, k.name, k.is_main AS main,
             (SELECT count(*)::int FROM catalogue_products p WHERE p.catalogue_id = k.id) AS products,
             (SELECT count(*)::int FROM customers c WHERE c.catalogue_id = k.id AND c.deleted_at IS NULL) AS customers
-     FROM catalogues k WHERE k.account_id = $1 ORDER BY k.is_main DESC, k.code`,
-    [accountId],
+     FROM catalogues k WHERE k.account_id = $1 AND ($2::text IS NULL OR k.code = $2)
+     ORDER BY k.is_main DESC, k.code`,
+    [accountId, code],
   );
 }
 
@@ -32,7 +34,7 @@ async function makeMain(db: Db, accountId: string, code: string): Promise<void> 
 }
 
 const findCatalogue = async (db: Db, accountId: string, code: string) =>
-  (await listCatalogues(db, accountId)).find((x) => x.code === code) ?? null;
+  (await listCatalogues(db, accountId, code))[0] ?? null;
 
 /** Creates a catalogue, in the caller's transaction; `main` makes it the account's main one. */
 export async function createCatalogue(db: Db, accountId: string, k: { code: string; name: string; main: boolean }) {
@@ -68,14 +70,12 @@ export async function updateCatalogue(
   await lockCatalogues(db, accountId);
   const rows = await sqlRows(
     db,
-    'UPDATE catalogues SET name = coalesce($3, name) WHERE account_id = $1 AND code = $2 RETURNING id',
-    [accountId, code, k.name ?? null],
+    `UPDATE catalogues SET name = coalesce($3, name), is_main = is_main AND $4::boolean IS NOT FALSE
+     WHERE account_id = $1 AND code = $2 RETURNING id`,
+    [accountId, code, k.name ?? null, k.main ?? null],
   );
   if (!rows.length) return null;
   if (k.main === true) await makeMain(db, accountId, code);
-  if (k.main === false) {
-    await db.query('UPDATE catalogues SET is_main = false WHERE account_id = $1 AND code = $2', [accountId, code]);
-  }
   return findCatalogue(db, accountId, code);
 }
 

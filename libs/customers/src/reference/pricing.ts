@@ -87,12 +87,13 @@ export async function deleteGroup(db: Db, accountId: string, code: string) {
   return true;
 }
 
-export async function listPriceLists(db: Db, accountId: string) {
+/** The account's price lists (or only the one with `code`) with how many items each has. */
+export async function listPriceLists(db: Db, accountId: string, code: string | null = null) {
   return sqlRows<{ code: string; name: string; currency: string; items: number }>(
     db,
     `SELECT p.code, p.name, p.currency, (SELECT count(*)::int FROM price_list_items i WHERE i.price_list_id = p.id) AS items
-     FROM price_lists p WHERE p.account_id = $1 ORDER BY p.code`,
-    [accountId],
+     FROM price_lists p WHERE p.account_id = $1 AND ($2::text IS NULL OR p.code = $2) ORDER BY p.code`,
+    [accountId, code],
   );
 }
 
@@ -134,7 +135,7 @@ export async function setPrices(
 
 /** A price list with a page of its items, by product code; null when there is no such list. */
 export async function getPriceList(db: Db, accountId: string, code: string, page: PageRequest = FIRST_PAGE) {
-  const [list] = (await listPriceLists(db, accountId)).filter((x) => x.code === code);
+  const [list] = await listPriceLists(db, accountId, code);
   if (!list) return null;
   const rows = await sqlRows<{ product: string; priceMinor: number }>(
     db,
