@@ -1,8 +1,9 @@
+import { applyCustomerChunk, prepareCustomerChunks } from '@customer-hub/customers';
 import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
 import type { WorkerRuntime } from '@customer-hub/worker';
 import request from 'supertest';
 import { importCustomers, storedCustomer } from './support/customers';
-import { bearer, createHarness, type Harness } from './support/harness';
+import { bearer, callsAs, createHarness, type Harness } from './support/harness';
 
 /** A checked customer import committed later: what changed in between, and what the commit then does. */
 
@@ -106,5 +107,63 @@ describe('customer import commit', () => {
       undefined,
       'Third',
     ]);
+  });
+
+  it('a group or catalogue deleted between check and commit fails the commit, naming it, and applies nothing', async () => {
+    const staff = callsAs(h, acme.tokens.staff);
+    await staff.post('/v1/customer-groups', { code: 'GONE', name: 'Soon gone' }).expect(201);
+    await staff.post('/v1/customer-groups', { code: 'STAYS', name: 'Stays' }).expect(201);
+    await staff.post('/v1/catalogues', { code: 'OLDCAT', name: 'Soon gone too' }).expect(201);
+    const res = await importFile(
+      'customer_number,name,customer_group,catalogue\nG1,Golf,STAYS,\nG2,Golf Two,GONE,\nG3,Golf Three,GONE,OLDCAT\n',
+      '?validateOnly=true',
+    );
+    expect(res.job.counts).toMatchObject({ created: 3, rejected: 0 });
+    await staff.delete('/v1/customer-groups/GONE').expect(204);
+    await staff.delete('/v1/catalogues/OLDCAT').expect(204);
+    await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
+    const done = await waitForJob(h.ds, res.job.id);
+    expect(done.state).toBe('failed');
+    expect(done.error).toEqual({
+      code: 'commit_refused',
+      message:
+        'The customer group "GONE" (named on line 3 and 1 more) and the catalogue "OLDCAT" (named on line 4) no ' +
+        'longer exist: deleted after the file was checked. Create them again and import the file again, or ' +
+        'import it without those codes.',
+    });
+    for (const n of ['G1', 'G2', 'G3']) expect(await customer(n)).toBeUndefined();
+  });
+
+  it('a chunk locks the groups it names until it commits, and fails if one went since the commit began', async () => {
+    const staff = callsAs(h, acme.tokens.staff);
+    await staff.post('/v1/customer-groups', { code: 'HELD', name: 'Held' }).expect(201);
+    await staff.post('/v1/customer-groups', { code: 'LATE', name: 'Late' }).expect(201);
+    const held = await importFile('customer_number,name,customer_group\nK1,Kilo,HELD\n', '?validateOnly=true');
+    const late = await importFile('customer_number,name,customer_group\nK2,Kilo Two,LATE\n', '?validateOnly=true');
+    const chunksOf = (jobId: string) => prepareCustomerChunks(h.ds, acme.account.id, jobId, 'upsert', 100, 0);
+    const [heldChunk] = await chunksOf(held.job.id);
+    const [lateChunk] = await chunksOf(late.job.id);
+
+    // While a chunk naming HELD is open, the group can't be deleted: the delete waits for the chunk.
+    await h.ds.transaction(async (m) => {
+      await applyCustomerChunk(m, acme.account.id, held.job.id, 'upsert', heldChunk!);
+      await expect(
+        h.ds.transaction(async (other) => {
+          await other.query(`SET LOCAL lock_timeout = '200ms'`);
+          await other.query('DELETE FROM customer_groups WHERE account_id = $1 AND code = $2', [
+            acme.account.id,
+            'HELD',
+          ]);
+        }),
+      ).rejects.toThrow(/lock timeout/);
+    });
+    expect((await customer('K1')).group_code).toBe('HELD');
+
+    // A group deleted after the commit's check but before a chunk: the chunk fails and writes nothing.
+    await staff.delete('/v1/customer-groups/LATE').expect(204);
+    await expect(
+      h.ds.transaction((m) => applyCustomerChunk(m, acme.account.id, late.job.id, 'upsert', lateChunk!)),
+    ).rejects.toThrow('The customer group "LATE" (named on line 2) no longer exists');
+    expect(await customer('K2')).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
 import { knownOf, pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
+import { assertCodesStillNamed, lockChunkCodes } from './references';
 import {
   changesSql,
   newCustomerJoins,
@@ -152,6 +153,8 @@ export async function applyCustomerChunk(
     );
     return;
   }
+  // The groups and catalogues the chunk names stay until it commits (or it fails here, writing nothing).
+  await lockChunkCodes(m, stage, lines, range, args);
   // A chunk of only new customers (a first import) or only stored ones (a re-import) runs only the statement it
   // needs: the other, with nothing to find, was planned against the whole account and cost up to a second a chunk.
   const [{ created, stored }] = await m.query(
@@ -231,11 +234,13 @@ async function insertNew(
 }
 
 /**
- * Before the chunks (on every attempt; safe to repeat): adds the labels the changing lines name to the account's
- * list, so no chunk stores a label the list lacks. An unchanged line's labels are its customer's, which the list
- * already holds (deleting a label takes it off every customer), so only the changing lines' labels are added
- * (the count gathered them), in order of name, so imports adding the same labels at once never deadlock. Returns the
- * chunks, `chunkRows` changing lines each, in line order (the same list on every call).
+ * Before the chunks (on every attempt; safe to repeat): makes sure the groups and catalogues the changing lines
+ * name are all still there (`applied`, how many rows earlier attempts applied, is for the message if not; see
+ * references.ts), then adds the labels the changing lines name to the account's list, so no chunk stores a label
+ * the list lacks. An unchanged line's labels are its customer's, which the list already holds (deleting a label
+ * takes it off every customer), so only the changing lines' labels are added (the count gathered them), in order
+ * of name, so imports adding the same labels at once never deadlock. Returns the chunks, `chunkRows` changing
+ * lines each, in line order (the same list on every call).
  */
 export async function prepareCustomerChunks(
   db: DataSource | EntityManager,
@@ -243,9 +248,11 @@ export async function prepareCustomerChunks(
   jobRunId: string,
   mode: ImportMode,
   chunkRows: number,
+  applied: number,
 ): Promise<CommitChunk[]> {
   const stage = customerStagingOf(jobRunId);
   if (mode !== 'delete') {
+    await assertCodesStillNamed(db, accountId, stage, changingLinesOf(stage), applied);
     // A check staged by an earlier release has no gathered labels: they are gathered from the changing lines.
     await db.query(
       gatherLabels(stage, `SELECT s.labels FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line`, true),

@@ -4,6 +4,8 @@ import type { TwoPhase } from '@customer-hub/queue';
 import { applyCustomerChunk, dropCustomerStaging, prepareCustomerChunks, recordUnchangedDigests } from './apply';
 
 const modeOf = (run: JobRun) => (run.params as unknown as CustomerImportParams).mode;
+/** How many rows earlier attempts of the commit applied. */
+const applied = (run: JobRun) => (run.commitChunks?.length ? run.progressProcessed : 0);
 
 /**
  * How a checked customer import is applied, whether right after its checks or on commit after `validateOnly`:
@@ -14,7 +16,7 @@ export const customerImportTwoPhase: TwoPhase = {
   chunks: {
     total: (run) => (run.counts.created ?? 0) + (run.counts.updated ?? 0) + (run.counts.deleted ?? 0),
     prepare: (run, { ds, config }) =>
-      prepareCustomerChunks(ds, run.accountId, run.id, modeOf(run), config.customers.importChunkRows),
+      prepareCustomerChunks(ds, run.accountId, run.id, modeOf(run), config.customers.importChunkRows, applied(run)),
     apply: (m, run, chunk) => applyCustomerChunk(m, run.accountId, run.id, modeOf(run), chunk),
     lanes: ({ config }) => config.customers.importApplyLanes,
   },

@@ -1,0 +1,94 @@
+import type { DataSource, EntityManager } from '@customer-hub/db';
+import { JobInputError } from '@customer-hub/queue';
+
+/**
+ * The customer groups and catalogues an import's changing lines name by code. The check resolved every code,
+ * but an admin may delete a group or catalogue (one no customer is in yet) before the commit: its lines would
+ * then be stored without it, a change nobody asked for. The commit makes sure, before its first chunk and
+ * again in each chunk, that every code still names one; a chunk also locks them until it commits, as a foreign
+ * key's check would, so none can go while its customers go in.
+ */
+
+const REFERENCES = [
+  { column: 'customer_group', table: 'customer_groups', what: 'customer group' },
+  { column: 'catalogue', table: 'catalogues', what: 'catalogue' },
+] as const;
+
+/** A code the lines name that no longer names a group or catalogue: the first line naming it, and how many do. */
+interface GoneCode {
+  what: string;
+  code: string;
+  line: number;
+  lines: number;
+}
+
+/**
+ * SQL for the codes that the changing lines `u` of `lines` (joined to their staged rows `s`) within `range`
+ * name and the account ($1) no longer has; `lock` locks the ones it still has (FOR KEY SHARE) for the
+ * transaction.
+ */
+function goneCodesSql(stage: string, lines: string, range: string, lock: boolean): string {
+  const found = REFERENCES.map(
+    ({ column, table }) => `found_${column} AS (SELECT code FROM ${table}
+      WHERE account_id = $1 AND code IN (SELECT ${column} FROM named)${lock ? ' FOR KEY SHARE' : ''})`,
+  );
+  const gone = REFERENCES.map(
+    ({ column, what }) => `SELECT '${what}' AS what, n.${column} AS code, min(n.line) AS line,
+      sum(n.lines)::int AS lines
+    FROM named n WHERE n.${column} <> '' AND n.${column} NOT IN (SELECT code FROM found_${column})
+    GROUP BY n.${column}`,
+  );
+  return `WITH named AS MATERIALIZED (
+      SELECT s.customer_group, s.catalogue, min(s.line) AS line, count(*)::int AS lines
+      FROM ${lines} u JOIN ${stage} s ON s.line = u.line WHERE ${range} GROUP BY 1, 2),
+    ${found.join(',\n')}
+    ${gone.join('\nUNION ALL\n')}
+    ORDER BY line LIMIT 3`;
+}
+
+/** What a commit says when codes are gone (`applied` rows already stay applied). */
+function goneMessage(gone: GoneCode[], applied: number): string {
+  const each = gone.map(
+    (g) =>
+      `the ${g.what} ${JSON.stringify(g.code)} (named on line ${g.line}` +
+      `${g.lines > 1 ? ` and ${g.lines - 1} more` : ''})`,
+  );
+  const many = gone.length > 1;
+  const named = many ? `${each.slice(0, -1).join(', ')} and ${each.at(-1)}` : each[0]!;
+  const kept = applied > 0 ? `${applied} rows applied before this stay applied; the rest were not. ` : '';
+  return (
+    `${named.charAt(0).toUpperCase()}${named.slice(1)} no longer ${many ? 'exist' : 'exists'}: deleted after the ` +
+    `file was checked. ${kept}Create ${many ? 'them' : 'it'} again and import the file again, or import it ` +
+    `without ${many ? 'those codes' : 'that code'}.`
+  );
+}
+
+/**
+ * Before a commit's chunks: every code its changing lines name must still name a group or catalogue, else the
+ * job fails (bad input: no retry). `applied` says how many rows earlier attempts applied.
+ */
+export async function assertCodesStillNamed(
+  db: DataSource | EntityManager,
+  accountId: string,
+  stage: string,
+  lines: string,
+  applied: number,
+): Promise<void> {
+  const gone: GoneCode[] = await db.query(goneCodesSql(stage, lines, 'true', false), [accountId]);
+  if (gone.length) throw new JobInputError(goneMessage(gone, applied));
+}
+
+/**
+ * In a chunk's transaction, before it writes: locks the groups and catalogues its lines (`range`, over $2 and
+ * $3) name, and throws if one is gone since the commit began.
+ */
+export async function lockChunkCodes(
+  m: EntityManager,
+  stage: string,
+  lines: string,
+  range: string,
+  args: unknown[],
+): Promise<void> {
+  const gone: GoneCode[] = await m.query(goneCodesSql(stage, lines, range, true), args);
+  if (gone.length) throw new Error(goneMessage(gone, 0));
+}
