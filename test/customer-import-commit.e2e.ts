@@ -166,4 +166,24 @@ describe('customer import commit', () => {
     ).rejects.toThrow('The customer group "LATE" (named on line 2) no longer exists');
     expect(await customer('K2')).toBeUndefined();
   });
+
+  it('a chunk holds its labels until it commits, and adds back one deleted since the commit began', async () => {
+    const held = await importFile('customer_number,name,labels\nM1,Mike,kept|late\n', '?validateOnly=true');
+    const [chunk] = await prepareCustomerChunks(h.ds, acme.account.id, held.job.id, 'upsert', 100, 0);
+    await callsAs(h, acme.tokens.staff).delete('/v1/labels/late').expect(204);
+    await h.ds.transaction(async (m) => {
+      await applyCustomerChunk(m, acme.account.id, held.job.id, 'upsert', chunk!);
+      await expect(
+        h.ds.transaction(async (other) => {
+          await other.query(`SET LOCAL lock_timeout = '200ms'`);
+          await other.query('DELETE FROM labels WHERE account_id = $1 AND name = $2', [acme.account.id, 'kept']);
+        }),
+      ).rejects.toThrow(/lock timeout/);
+    });
+    expect((await customer('M1')).labels).toEqual(['kept', 'late']);
+    const names = await h.ds.query(`SELECT name FROM labels WHERE account_id = $1 AND name IN ('kept', 'late')`, [
+      acme.account.id,
+    ]);
+    expect(names.map((r: { name: string }) => r.name).sort()).toEqual(['kept', 'late']);
+  });
 });

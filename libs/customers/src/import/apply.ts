@@ -5,7 +5,7 @@ import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
 import { knownOf, pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
-import { assertCodesStillNamed, lockChunkCodes } from './references';
+import { assertCodesStillNamed, lockChunkReferences } from './references';
 import {
   changesSql,
   newCustomerJoins,
@@ -153,8 +153,8 @@ export async function applyCustomerChunk(
     );
     return;
   }
-  // The groups and catalogues the chunk names stay until it commits (or it fails here, writing nothing).
-  await lockChunkCodes(m, stage, lines, range, args);
+  // The groups, catalogues and labels the chunk names stay until it commits (or it fails here, writing nothing).
+  await lockChunkReferences(m, stage, lines, range, args);
   // A chunk of only new customers (a first import) or only stored ones (a re-import) runs only the statement it
   // needs: the other, with nothing to find, was planned against the whole account and cost up to a second a chunk.
   const [{ created, stored }] = await m.query(

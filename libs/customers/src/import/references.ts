@@ -1,12 +1,14 @@
 import type { DataSource, EntityManager } from '@customer-hub/db';
 import { JobInputError } from '@customer-hub/queue';
+import { holdLabelsSql } from '../reference/held-labels';
 
 /**
- * The customer groups and catalogues an import's changing lines name by code. The check resolved every code,
- * but an admin may delete a group or catalogue (one no customer is in yet) before the commit: its lines would
- * then be stored without it, a change nobody asked for. The commit makes sure, before its first chunk and
+ * The customer groups, catalogues and labels an import's changing lines name. The check resolved every group
+ * and catalogue code, but an admin may delete one (that no customer is in yet) before the commit: its lines
+ * would then be stored without it, a change nobody asked for. The commit makes sure, before its first chunk and
  * again in each chunk, that every code still names one; a chunk also locks them until it commits, as a foreign
- * key's check would, so none can go while its customers go in.
+ * key's check would, so none can go while its customers go in. It locks its labels too: a label deleted while a
+ * chunk wrote it would stay on the chunk's customers but leave the account's list.
  */
 
 const REFERENCES = [
@@ -79,10 +81,11 @@ export async function assertCodesStillNamed(
 }
 
 /**
- * In a chunk's transaction, before it writes: locks the groups and catalogues its lines (`range`, over $2 and
- * $3) name, and throws if one is gone since the commit began.
+ * In a chunk's transaction, before it writes: locks the groups, catalogues and labels its lines (`range`, over
+ * $2 and $3) name, so none can go (or be renamed) until the chunk commits. A group or catalogue gone since the
+ * commit began fails the chunk; a label gone since is added again, as the import adds every label it names.
  */
-export async function lockChunkCodes(
+export async function lockChunkReferences(
   m: EntityManager,
   stage: string,
   lines: string,
@@ -91,4 +94,9 @@ export async function lockChunkCodes(
 ): Promise<void> {
   const gone: GoneCode[] = await m.query(goneCodesSql(stage, lines, range, true), args);
   if (gone.length) throw new Error(goneMessage(gone, 0));
+  await m.query(
+    holdLabelsSql(`SELECT DISTINCT unnest(string_to_array(s.labels, chr(31))) AS name
+      FROM ${lines} u JOIN ${stage} s ON s.line = u.line WHERE ${range} AND s.labels <> ''`),
+    args,
+  );
 }

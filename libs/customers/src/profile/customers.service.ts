@@ -1,5 +1,6 @@
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import { weekOrder } from '../fields';
+import { holdLabels } from '../reference/held-labels';
 import { type PageRequest, pageOf } from '../reference/page';
 import { type CustomerRow, presentCustomer } from './present';
 import type { CreateCustomer, PatchCustomer } from './schema';
@@ -180,11 +181,7 @@ function contactSlots(contacts: Record<string, unknown>[]): (Record<string, unkn
 }
 
 async function registerLabels(db: Db, accountId: string, labels: unknown) {
-  if (!Array.isArray(labels) || labels.length === 0) return;
-  await db.query('INSERT INTO labels (account_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
-    accountId,
-    labels,
-  ]);
+  if (Array.isArray(labels)) await holdLabels(db, accountId, labels);
 }
 
 /** A unique constraint refused the write (Postgres 23505), whether or not TypeORM wrapped the error. */

@@ -1,5 +1,6 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { binder, type CustomerFilter, CustomerRuleError, filterSql } from '../profile/customers.service';
+import { holdLabels } from './held-labels';
 
 type Db = EntityManager;
 
@@ -34,7 +35,7 @@ export async function renameLabel(db: Db, accountId: string, from: string, to: s
   return { name: to };
 }
 
-/** Deletes a label and takes it off every customer. */
+/** Deletes a label and takes it off every customer (after any writer holding it: see {@link holdLabelsSql} in held-labels.ts). */
 export async function deleteLabel(db: Db, accountId: string, name: string) {
   const rows = await sqlRows(db, 'DELETE FROM labels WHERE account_id = $1 AND name = $2 RETURNING name', [
     accountId,
@@ -81,10 +82,7 @@ export async function unknownRefs(db: Db, accountId: string, refs: string[]): Pr
 
 /** Adds and removes labels on the chosen customers, set-based; returns how many changed. */
 export async function editLabels(db: Db, accountId: string, s: LabelSelection, add: string[], remove: string[]) {
-  await db.query('INSERT INTO labels (account_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
-    accountId,
-    add,
-  ]);
+  await holdLabels(db, accountId, add);
   const where = selectionSql(s, 4);
   const rows = await sqlRows<{ id: string }>(
     db,
