@@ -86,4 +86,46 @@ describe('catalogues and price lists', () => {
     expect(await effective()).toBeNull();
     expect((await as(own.tokens.ops).patch('/v1/catalogues/B', { name: 'x' })).status).toBe(403);
   });
+
+  it('a group or catalogue given to a customer while it is being deleted stays, with a 409 that says so', async () => {
+    const own = await createTestAccount(h.ds);
+    const admin = as(own.tokens.admin);
+    await admin.post('/v1/customer-groups', { code: 'RACE', name: 'Race' }).expect(201);
+    await admin.post('/v1/catalogues', { code: 'RACE', name: 'Race' }).expect(201);
+    for (const [url, column, table, message] of [
+      ['/v1/customer-groups/RACE', 'group_id', 'customer_groups', 'A customer was just put in the group RACE'],
+      ['/v1/catalogues/RACE', 'catalogue_id', 'catalogues', 'A customer was just assigned the catalogue RACE'],
+    ] as const) {
+      // A customer given it in a transaction still open when the delete looks: the delete finds none, then
+      // waits on that transaction's hold of the row, and the foreign key refuses it once it commits.
+      const other = h.ds.createQueryRunner();
+      await other.startTransaction();
+      await other.query(
+        `INSERT INTO customers (account_id, customer_number, name, ${column})
+         SELECT $1, $2, 'Racer', id FROM ${table} WHERE account_id = $1 AND code = 'RACE'`,
+        [own.account.id, `R-${column}`],
+      );
+      const deleting = admin.delete(url).then((res) => res);
+      await waitUntilBlocked(h);
+      await other.commitTransaction();
+      await other.release();
+      const res = await deleting;
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 409, code: 'in_use' });
+      expect(res.body.error.message).toContain(message);
+    }
+    expect((await admin.get('/v1/customers/R-group_id')).body.group).toBe('RACE');
+    expect((await admin.get('/v1/customers/R-catalogue_id')).body.catalogue).toBe('RACE');
+  });
 });
+
+/** Waits until some statement on the harness's database waits for a lock. */
+async function waitUntilBlocked(h: Harness): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await h.ds.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (row.n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no statement waited for a lock');
+}

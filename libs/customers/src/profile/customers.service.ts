@@ -184,10 +184,29 @@ async function registerLabels(db: Db, accountId: string, labels: unknown) {
   if (Array.isArray(labels)) await holdLabels(db, accountId, labels);
 }
 
-/** A unique constraint refused the write (Postgres 23505), whether or not TypeORM wrapped the error. */
-export const isUniqueViolation = (err: unknown) =>
-  (err as { code?: string; driverError?: { code?: string } }).driverError?.code === '23505' ||
-  (err as { code?: string }).code === '23505';
+/** Postgres refused the statement with `code`, whether or not TypeORM wrapped the error. */
+const refusedWith = (err: unknown, code: string) =>
+  (err as { code?: string; driverError?: { code?: string } }).driverError?.code === code ||
+  (err as { code?: string }).code === code;
+
+/** A unique constraint refused the write (Postgres 23505). */
+export const isUniqueViolation = (err: unknown) => refusedWith(err, '23505');
+
+/** A foreign key refused the write (Postgres 23503): a delete of something still referred to, say. */
+export const isForeignKeyViolation = (err: unknown) => refusedWith(err, '23503');
+
+/**
+ * Deletes with `remove`, a group or catalogue the caller found unused: a customer given it since (before the
+ * delete) makes the foreign key refuse it, and that is the same 409 as one found in use.
+ */
+export async function deleteUnused(remove: () => Promise<unknown>, inUse: string): Promise<void> {
+  try {
+    await remove();
+  } catch (err) {
+    if (isForeignKeyViolation(err)) throw new CustomerRuleError(409, 'in_use', inUse);
+    throw err;
+  }
+}
 
 export async function createCustomer(m: EntityManager, accountId: string, input: CreateCustomer) {
   const cols: Record<string, unknown> = {

@@ -1,5 +1,5 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
-import { CustomerRuleError, isUniqueViolation } from '../profile/customers.service';
+import { CustomerRuleError, deleteUnused, isUniqueViolation } from '../profile/customers.service';
 import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
@@ -90,13 +90,13 @@ export async function deleteCatalogue(db: Db, accountId: string, code: string): 
   );
   if (!k) return false;
   if (k.n > 0) {
-    throw new CustomerRuleError(
-      409,
-      'in_use',
-      `${k.n} customer(s), deleted ones included, are assigned the catalogue ${code}; assign them another first.`,
-    );
+    const inUse = `${k.n} customer(s), deleted ones included, are assigned the catalogue ${code}; assign them another first.`;
+    throw new CustomerRuleError(409, 'in_use', inUse);
   }
-  await db.query('DELETE FROM catalogues WHERE account_id = $1 AND id = $2', [accountId, k.id]);
+  await deleteUnused(
+    () => db.query('DELETE FROM catalogues WHERE account_id = $1 AND id = $2', [accountId, k.id]),
+    `A customer was just assigned the catalogue ${code}; assign it another first.`,
+  );
   return true;
 }
 

@@ -1,5 +1,5 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
-import { CustomerRuleError, isUniqueViolation } from '../profile/customers.service';
+import { CustomerRuleError, deleteUnused, isUniqueViolation } from '../profile/customers.service';
 import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
@@ -81,9 +81,14 @@ export async function deleteGroup(db: Db, accountId: string, code: string) {
     [accountId, code],
   );
   if (!g) return false;
-  if (g.n > 0)
-    throw new CustomerRuleError(409, 'in_use', `${g.n} customer(s) are in the group ${code}; move them first.`);
-  await db.query('DELETE FROM customer_groups WHERE account_id = $1 AND id = $2', [accountId, g.id]);
+  if (g.n > 0) {
+    const inUse = `${g.n} customer(s), deleted ones included, are in the group ${code}; move them first.`;
+    throw new CustomerRuleError(409, 'in_use', inUse);
+  }
+  await deleteUnused(
+    () => db.query('DELETE FROM customer_groups WHERE account_id = $1 AND id = $2', [accountId, g.id]),
+    `A customer was just put in the group ${code}; move it first.`,
+  );
   return true;
 }
 
