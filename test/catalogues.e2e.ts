@@ -116,6 +116,28 @@ describe('catalogues and price lists', () => {
     expect((await admin.get('/v1/customers/R-group_id')).body.group).toBe('RACE');
     expect((await admin.get('/v1/customers/R-catalogue_id')).body.catalogue).toBe('RACE');
   });
+  it('a customer given a group or catalogue while it is being deleted gets a 422 unknown_code, not a 500', async () => {
+    const own = await createTestAccount(h.ds);
+    const admin = as(own.tokens.admin);
+    await admin.post('/v1/customer-groups', { code: 'GOING', name: 'Going' }).expect(201);
+    await admin.post('/v1/catalogues', { code: 'GOING', name: 'Going' }).expect(201);
+    await admin.post('/v1/customers', { number: 'P-1', name: 'Patched' }).expect(201);
+    for (const [table, body] of [
+      ['customer_groups', { group: 'GOING' }],
+      ['catalogues', { catalogue: 'GOING' }],
+    ] as const) {
+      // Deleted in a transaction still open when the write looks the code up: the write waits, then finds none.
+      const other = h.ds.createQueryRunner();
+      await other.startTransaction();
+      await other.query(`DELETE FROM ${table} WHERE account_id = $1 AND code = 'GOING'`, [own.account.id]);
+      const writing = admin.patch('/v1/customers/P-1', body).then((res) => res);
+      await waitUntilBlocked(h);
+      await other.commitTransaction();
+      await other.release();
+      const res = await writing;
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'unknown_code' });
+    }
+  });
 });
 
 /** Waits until some statement on the harness's database waits for a lock. */

@@ -102,12 +102,17 @@ export async function listCustomers(db: Db, accountId: string, f: CustomerFilter
   return pageOf(rows.map(presentCustomer), page.limit, (c) => c.number);
 }
 
+/**
+ * The id of the group or catalogue with `code`, held (as its foreign key would hold it) until the caller's
+ * transaction ends: one being deleted meanwhile is waited for, and then unknown, never a refused write.
+ */
 async function idByCode(db: Db, table: 'customer_groups' | 'catalogues', accountId: string, code: string | null) {
   if (code === null) return null;
-  const [row] = await sqlRows<{ id: string }>(db, `SELECT id FROM ${table} WHERE account_id = $1 AND code = $2`, [
-    accountId,
-    code,
-  ]);
+  const [row] = await sqlRows<{ id: string }>(
+    db,
+    `SELECT id FROM ${table} WHERE account_id = $1 AND code = $2 FOR KEY SHARE`,
+    [accountId, code],
+  );
   if (!row) {
     const what = table === 'catalogues' ? 'catalogue' : 'customer group';
     throw new CustomerRuleError(422, 'unknown_code', `No ${what} has the code ${code}.`);
