@@ -5,7 +5,7 @@ import { literal } from '../export/export-sql';
 import { isUniqueViolation } from '../profile/customers.service';
 import { knownOf, pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
-import { assertCodesStillNamed, lockChunkReferences } from './references';
+import { assertCodesStillNamed, codesOf, gatherCodes, gatherLabels, labelsOf, lockChunkReferences } from './references';
 import {
   changesSql,
   newCustomerJoins,
@@ -43,17 +43,18 @@ export async function countOutcomes(
       : `c.id IS NULL OR ${changesSql(touchedColumns(layout))}`;
   const outcomes = `${stage}_outcomes`;
   const kept = keptDigestsOf(stage);
-  await client.query(`DROP TABLE IF EXISTS ${lines}, ${outcomes}, ${kept}, ${labelsOf(stage)}`);
+  await client.query(`DROP TABLE IF EXISTS ${lines}, ${outcomes}, ${kept}, ${labelsOf(stage)}, ${codesOf(stage)}`);
   // A utility statement takes no bind parameters: the account id goes in as a literal.
   const account = `${literal(run.accountId)}::uuid`;
   // One look at each line, for both its outcome and, when it changes nothing, what its digest is to record.
   await client.query(
     `CREATE UNLOGGED TABLE ${outcomes} AS
      SELECT s.line, c.id AS customer_id, c.xmin AS row_xmin, s.digest, coalesce(${changing}, false) AS changing,
-            s.labels
+            s.labels, s.customer_group, s.catalogue
      FROM ${resolveJoins(stage).replaceAll('$1', account)}`,
   );
   await client.query(gatherLabels(stage, `SELECT DISTINCT labels FROM ${outcomes} WHERE changing`));
+  await client.query(gatherCodes(stage, `SELECT line, customer_group, catalogue FROM ${outcomes} WHERE changing`));
   await client.query(
     `CREATE UNLOGGED TABLE ${lines} AS SELECT line, customer_id IS NULL AS created FROM ${outcomes} WHERE changing`,
   );
@@ -85,20 +86,13 @@ export async function countOutcomes(
  */
 const keptDigestsOf = (stage: string) => `${stage}_kept`;
 
-/** The labels the changing lines name, which the commit adds to the account's list before its chunks. */
-const labelsOf = (stage: string) => `${stage}_labels`;
-
-/** Keeps the label names in `source`'s `labels` (each a list joined by U+001F) as {@link labelsOf} the stage. */
-const gatherLabels = (stage: string, source: string, ifMissing = false) =>
-  `CREATE UNLOGGED TABLE ${ifMissing ? 'IF NOT EXISTS ' : ''}${labelsOf(stage)} AS
-   SELECT DISTINCT unnest(string_to_array(labels, chr(31))) AS name FROM (${source}) x WHERE labels <> ''`;
-
 /** Drops an import's staging tables (safe to repeat). */
 export async function dropCustomerStaging(db: DataSource | EntityManager, jobRunId: string): Promise<void> {
   const stage = customerStagingOf(jobRunId);
   await db.query(
     `DROP TABLE IF EXISTS ${stage}, ${stage}_problems, ${changingLinesOf(stage)}, ${rawStagingOf(stage)},
-       ${pendingOf(stage)}, ${knownOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}, ${labelsOf(stage)}`,
+       ${pendingOf(stage)}, ${knownOf(stage)}, ${stage}_outcomes, ${keptDigestsOf(stage)}, ${labelsOf(stage)},
+       ${codesOf(stage)}`,
   );
 }
 
@@ -154,7 +148,7 @@ export async function applyCustomerChunk(
     return;
   }
   // The groups, catalogues and labels the chunk names stay until it commits (or it fails here, writing nothing).
-  await lockChunkReferences(m, stage, lines, range, args);
+  await lockChunkReferences(m, accountId, stage);
   // A chunk of only new customers (a first import) or only stored ones (a re-import) runs only the statement it
   // needs: the other, with nothing to find, was planned against the whole account and cost up to a second a chunk.
   const [{ created, stored }] = await m.query(
@@ -235,12 +229,12 @@ async function insertNew(
 
 /**
  * Before the chunks (on every attempt; safe to repeat): makes sure the groups and catalogues the changing lines
- * name are all still there (`applied`, how many rows earlier attempts applied, is for the message if not; see
- * references.ts), then adds the labels the changing lines name to the account's list, so no chunk stores a label
- * the list lacks. An unchanged line's labels are its customer's, which the list already holds (deleting a label
- * takes it off every customer), so only the changing lines' labels are added (the count gathered them), in order
- * of name, so imports adding the same labels at once never deadlock. Returns the chunks, `chunkRows` changing
- * lines each, in line order (the same list on every call).
+ * name are all still there (see references.ts; `applied`, how many rows earlier attempts applied, is for the
+ * message if not), then adds the labels they name to the account's list, so no chunk stores a label the list
+ * lacks. An unchanged line's labels are its customer's, which the list already holds (deleting a label takes it
+ * off every customer), so only the changing lines' labels are added (the count gathered them), in order of name,
+ * so imports adding the same labels at once never deadlock. Returns the chunks, `chunkRows` changing lines each,
+ * in line order (the same list on every call).
  */
 export async function prepareCustomerChunks(
   db: DataSource | EntityManager,
@@ -252,11 +246,12 @@ export async function prepareCustomerChunks(
 ): Promise<CommitChunk[]> {
   const stage = customerStagingOf(jobRunId);
   if (mode !== 'delete') {
-    await assertCodesStillNamed(db, accountId, stage, changingLinesOf(stage), applied);
-    // A check staged by an earlier release has no gathered labels: they are gathered from the changing lines.
-    await db.query(
-      gatherLabels(stage, `SELECT s.labels FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line`, true),
-    );
+    // A check staged by an earlier release has no gathered labels or codes: they are gathered from the lines.
+    const changing = `SELECT s.line, s.labels, s.customer_group, s.catalogue
+      FROM ${changingLinesOf(stage)} u JOIN ${stage} s ON s.line = u.line`;
+    await db.query(gatherLabels(stage, changing, true));
+    await db.query(gatherCodes(stage, changing, true));
+    await assertCodesStillNamed(db, accountId, stage, applied);
     await db.query(
       `INSERT INTO labels (account_id, name) SELECT $1::uuid, name FROM ${labelsOf(stage)} ORDER BY name
        ON CONFLICT DO NOTHING`,
