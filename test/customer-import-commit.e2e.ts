@@ -49,16 +49,23 @@ describe('customer import commit', () => {
     expect(stages).toEqual([]);
   });
 
-  it('commits the labels of a check staged before they were gathered with the counts', async () => {
-    const res = await importFile('customer_number,name,labels\nL1,Lima,older|staging\n', '?validateOnly=true');
-    expect(res.job.counts).toMatchObject({ created: 1 });
-    const [gathered] = await h.ds.query(
-      `SELECT tablename FROM pg_tables WHERE tablename LIKE 'customer_stage_%' AND tablename LIKE '%_labels'`,
+  it('commits the labels and group of a check staged before they were gathered with the counts', async () => {
+    await callsAs(h, acme.tokens.staff).post('/v1/customer-groups', { code: 'OLDER', name: 'Older' }).expect(201);
+    const res = await importFile(
+      'customer_number,name,labels,customer_group\nL1,Lima,older|staging,OLDER\n',
+      '?validateOnly=true',
     );
-    await h.ds.query(`DROP TABLE ${gathered.tablename}`);
+    expect(res.job.counts).toMatchObject({ created: 1 });
+    const gathered = await h.ds.query(
+      `SELECT tablename FROM pg_tables WHERE tablename LIKE 'customer_stage_%'
+         AND (tablename LIKE '%_labels' OR tablename LIKE '%_codes')`,
+    );
+    expect(gathered).toHaveLength(2);
+    for (const t of gathered) await h.ds.query(`DROP TABLE ${t.tablename}`);
     await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
     expect((await waitForJob(h.ds, res.job.id)).state).toBe('succeeded');
     expect((await customer('L1')).labels).toEqual(['older', 'staging']);
+    expect((await customer('L1')).group_code).toBe('OLDER');
     const names = await h.ds.query(`SELECT name FROM labels WHERE account_id = $1 AND name IN ('older', 'staging')`, [
       acme.account.id,
     ]);
