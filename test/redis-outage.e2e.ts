@@ -24,7 +24,15 @@ async function startRedis() {
   proc.stderr!.on('data', keep);
   await waitFor('the private redis to answer', async () => {
     if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}: ${said}`);
-    const probe = new IORedis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // disconnectTimeout 0: after a failed connect, ioredis's disconnect would leave a 2 s timer keeping the
+    // file's worker alive after its tests.
+    const probe = new IORedis({
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      disconnectTimeout: 0,
+    });
     probe.on('error', () => {});
     try {
       await probe.connect();
