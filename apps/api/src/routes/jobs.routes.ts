@@ -116,7 +116,8 @@ export const jobRoutes = defineRoutes([
       summary: 'Apply a job that stopped in awaiting_commit (validateOnly), without sending the file again',
       description:
         'The job goes back to the queue and the worker applies it: poll the job until it is succeeded, or failed ' +
-        'with error code commit_refused and the reason (e.g. another purchase history was published since).',
+        'with error code commit_refused and the reason (e.g. another purchase history was published since, or a ' +
+        'customer group or catalogue the file names was deleted since the check).',
       parameters: [jobIdParam],
       responses: {
         202: ref('responses/Job'),
