@@ -1,3 +1,4 @@
+import { updateCatalogue } from '@customer-hub/customers';
 import { createTestAccount } from '@customer-hub/testing';
 import { callsAs, createHarness, type Harness } from './support/harness';
 
@@ -137,6 +138,26 @@ describe('catalogues and price lists', () => {
       const res = await writing;
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'unknown_code' });
     }
+  });
+  it('renaming a catalogue or making it main does not hold up customer writes that assign it', async () => {
+    const own = await createTestAccount(h.ds);
+    const admin = as(own.tokens.admin);
+    await admin.post('/v1/catalogues', { code: 'BUSY', name: 'Busy' }).expect(201);
+    await h.ds.transaction(async (m) => {
+      await updateCatalogue(m, own.account.id, 'BUSY', { name: 'Busier', main: true });
+      // What a customer write or an import chunk takes on a catalogue it assigns: granted at once.
+      await h.ds.transaction(async (other) => {
+        await other.query(`SET LOCAL lock_timeout = '200ms'`);
+        const held = await other.query(
+          `SELECT code FROM catalogues WHERE account_id = $1 AND code = 'BUSY' FOR KEY SHARE`,
+          [own.account.id],
+        );
+        expect(held).toEqual([{ code: 'BUSY' }]);
+      });
+    });
+    expect((await admin.get('/v1/catalogues')).body.items).toMatchObject([
+      { code: 'BUSY', name: 'Busier', main: true },
+    ]);
   });
 });
 

@@ -19,10 +19,12 @@ export async function listCatalogues(db: Db, accountId: string, code: string | n
 
 /**
  * Locks the account's catalogues for the caller's transaction, before it changes any of them: two changes of
- * the main one then take turns (each locking only the rows it changes deadlocked, or left two main).
+ * the main one then take turns (each locking only the rows it changes deadlocked, or left two main). NO KEY
+ * UPDATE, as the changes themselves need: writers holding a catalogue they assign (FOR KEY SHARE, as its
+ * foreign key does) neither wait for it nor hold it up.
  */
 const lockCatalogues = (db: Db, accountId: string) =>
-  db.query('SELECT 1 FROM catalogues WHERE account_id = $1 FOR UPDATE', [accountId]);
+  db.query('SELECT 1 FROM catalogues WHERE account_id = $1 FOR NO KEY UPDATE', [accountId]);
 
 /** Makes the catalogue `code` the account's main one, and the one before an additional one (locked first). */
 async function makeMain(db: Db, accountId: string, code: string): Promise<void> {
