@@ -23,7 +23,16 @@ describe('npm start', () => {
       const out = child.output();
       expect(out).toMatch(/API: +http:\/\/127\.0\.0\.1:\d+\/v1/);
       expect(out).toMatch(/Bull Board: +http:\/\/127\.0\.0\.1:\d+\/admin\/queues/);
-      expect(out).toMatch(/Demo admin token \(shown once; keep it\):\s+chub_[\w-]{43}/);
+      const token = out.match(/Demo admin token \(shown once; keep it\):\s+(chub_[\w-]{43})/)?.[1];
+      expect(token).toBeDefined();
+      // The server's /metrics carries the process's own metrics beside the HTTP ones.
+      const api = out.match(/API: +(http:\/\/127\.0\.0\.1:\d+)\/v1/)![1]!;
+      const metrics = await fetch(`${api}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toMatch(/^hub_api_process_cpu_seconds_total \d/m);
+      expect(text).toMatch(/^hub_api_nodejs_eventloop_lag_p99_seconds \d/m);
+      expect(text).toMatch(/^hub_api_nodejs_heap_size_used_bytes \d/m);
       const client = new Client({ connectionString: databaseUrl(db) });
       await client.connect();
       expect((await client.query('SELECT slug FROM accounts')).rows).toEqual([{ slug: 'demo' }]);

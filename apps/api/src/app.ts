@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
 import { bullBoardRouter } from './admin/bull-board';
 import { signInRouter } from './admin/sign-in';
 import { authenticate, authorize, principalOf } from './auth/authenticate';
@@ -15,13 +16,16 @@ import { v1Routes } from './routes';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The Express app: thin routes over the job platform; no file is parsed and no row looped over here. */
-export function createApp(deps: ApiDeps): Express {
+/**
+ * The Express app: thin routes over the job platform; no file is parsed and no row looped over here.
+ * `processMetrics` (the server passes `processMetrics()`) adds the process's CPU, memory and event-loop metrics.
+ */
+export function createApp(deps: ApiDeps, options: { processMetrics?: Registry } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.http.trustProxy);
   app.set('query parser', 'simple');
-  const metrics = createHttpMetrics();
+  const metrics = createHttpMetrics(options.processMetrics);
 
   app.use(
     pinoHttp({

@@ -17,7 +17,8 @@ const opsPaths = {
   },
   '/metrics': {
     get: {
-      summary: 'Prometheus metrics: HTTP, jobs by kind and state, job durations, queue depth (roles admin, ops)',
+      summary:
+        'Prometheus metrics: the API process (CPU, memory, event-loop lag, GC), HTTP, jobs by kind and state, job durations, queue depth (roles admin, ops)',
       responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': {} } } },
     },
   },

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
+import { processMetrics } from './ops/metrics';
 
 export interface RunningApi {
   server: Server;
@@ -12,7 +13,7 @@ export interface RunningApi {
 
 /** Listens on HOST:PORT (PORT 0 picks a free port). */
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
-  const app = createApp(deps);
+  const app = createApp(deps, { processMetrics: processMetrics() });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.config.http.port, deps.config.http.host, (err?: Error) =>
       err ? reject(err) : resolve(s),

@@ -7,22 +7,36 @@ import type { ApiDeps } from '../deps';
 
 const DURATION_BUCKETS = [1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
 
-/** HTTP metrics of this process, in its own registry (several apps may live in one test process). */
-export function createHttpMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'hub_api_' });
+let processRegistry: Registry | undefined;
+
+/**
+ * The process's own metrics (CPU, memory, handles, event-loop lag, GC), made once per process by the server.
+ * prom-client keeps an event-loop-delay histogram and a GC observer running for them until the process ends, so
+ * an app made per test file must not make its own: each would keep that file's whole module graph alive.
+ */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'hub_api_' });
+  }
+  return processRegistry;
+}
+
+/** HTTP metrics of one app, in its own registry (several apps may live in one test process), after the process's. */
+export function createHttpMetrics(processWide?: Registry) {
+  const own = new Registry();
   const requests = new Counter({
     name: 'hub_http_requests_total',
     help: 'HTTP requests by method, route and status',
     labelNames: ['method', 'route', 'status'],
-    registers: [registry],
+    registers: [own],
   });
   const duration = new Histogram({
     name: 'hub_http_request_duration_seconds',
     help: 'HTTP request duration by method and route',
     labelNames: ['method', 'route'],
     buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
-    registers: [registry],
+    registers: [own],
   });
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
@@ -38,7 +52,7 @@ export function createHttpMetrics() {
     });
     next();
   };
-  return { registry, middleware };
+  return { registry: processWide ? Registry.merge([processWide, own]) : own, middleware };
 }
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
