@@ -230,11 +230,13 @@ async function insertNew(
 /**
  * Before the chunks (on every attempt; safe to repeat): makes sure the groups and catalogues the changing lines
  * name are all still there (see references.ts; `applied`, how many rows earlier attempts applied, is for the
- * message if not), then adds the labels they name to the account's list, so no chunk stores a label the list
- * lacks. An unchanged line's labels are its customer's, which the list already holds (deleting a label takes it
- * off every customer), so only the changing lines' labels are added (the count gathered them), in order of name,
- * so imports adding the same labels at once never deadlock. Returns the chunks, `chunkRows` changing lines each,
- * in line order (the same list on every call).
+ * message if not), then adds the labels they name to the account's list. Each chunk holds those labels itself
+ * (see references.ts), adding any deleted since; adding them here first keeps the chunks of parallel lanes from
+ * waiting on each other's insert of the same new label until the first chunk commits. An unchanged line's labels
+ * are its customer's, which the list already holds (deleting a label takes it off every customer), so only the
+ * changing lines' labels are added (the count gathered them), in order of name, so imports adding the same labels
+ * at once never deadlock. Returns the chunks, `chunkRows` changing lines each, in line order (the same list on
+ * every call).
  */
 export async function prepareCustomerChunks(
   db: DataSource | EntityManager,
