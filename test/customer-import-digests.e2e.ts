@@ -133,11 +133,12 @@ describe('customer re-import shortcut', () => {
       'M5,Bad "x" name,m5@example.com,y\n';
     const first = await importFile(rows('a\nb', 'm3@example.com'), '?maxErrors=2');
     expect(first.job.counts).toMatchObject({ created: 3, rejected: 2 });
+    expect(first.errors).toMatch(/\n4,2 \(name\),"Broken ""quote",broken quoting: a quote inside an unquoted field/);
     // Now in two passes: M3 changed, and its new email is bad, on line 5 (M1's record takes lines 2 and 3).
     const again = await importFile(rows('c\nd', 'not-an-email'), '?maxErrors=3');
     expect(again.job.counts).toMatchObject({ updated: 0, unchanged: 2, rejected: 3 });
     expect(again.errors).toMatch(/\n5,3 \(email\),not-an-email,/);
-    expect(again.errors).toMatch(/\n8,,,broken quoting: a quote inside an unquoted field/);
+    expect(again.errors).toMatch(/\n8,2 \(name\),"Bad ""x"" name",broken quoting: a quote inside an unquoted field/);
     const fixed = await importFile(rows('c\nd', 'm3@example.org'), '?maxErrors=2');
     expect(fixed.job.counts).toMatchObject({ updated: 1, unchanged: 2, rejected: 2 });
     const m3 = await customer('M3');

@@ -50,6 +50,25 @@ describe('customer import report', () => {
     expect((await customer('E7')).name).toBe('Kilo');
   });
 
+  it('a quote never closed costs its own row: named with line, column and cell, and the rows after it import', async () => {
+    const file = [
+      'customer_number,name,email',
+      'Q1,Quebec,q1@example.com',
+      'Q2,"Romeo,q2@example.com',
+      'Q3,Sierra,q3@example.com',
+      'Q4,Tango,q4@example.com',
+    ].join('\n');
+    const failed = await importFile(file);
+    expect(failed.job.state).toBe('failed');
+    expect(failed.errors).toBe(
+      'line,column,value,message\n3,2 (name),"""Romeo,q2@example.com",broken quoting: a quoted field is never closed\n',
+    );
+    const { job } = await importFile(file, '?maxErrors=1');
+    expect(job.counts).toMatchObject({ created: 3, rejected: 1 });
+    expect((await customer('Q4')).name).toBe('Tango');
+    expect(await customer('Q2')).toBeUndefined();
+  });
+
   it('names every problem of a row, and counts the row once', async () => {
     const file = [
       'customer_number,name,customer_group,catalogue,cutoff_time,portal_access',

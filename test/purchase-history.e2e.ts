@@ -108,6 +108,19 @@ describe('reading the file', () => {
 });
 
 describe('bad input', () => {
+  it('reports a product row with broken quoting by line, column and cell, and reads on from the next line', async () => {
+    const res = await request(h.app)
+      .post('/v1/imports/products?maxErrors=1')
+      .set(bearer(acme.tokens.admin))
+      .set('Content-Type', 'text/csv')
+      .send('code,name,colour\nBQ1,"Mug,red\nBQ2,Plate,blue\n');
+    const job = await waitForJob(h.ds, res.body.jobId);
+    expect(job.counts).toMatchObject({ created: 1, rejected: 1 });
+    expect(await file(job, 'errors.csv')).toBe(
+      'line,column,value,message\n2,2 (name),"""Mug,red",broken quoting: a quoted field is never closed\n',
+    );
+  });
+
   const long = 'x'.repeat(65);
   it('reports every bad row with line, column, value and reason, and publishes nothing over maxErrors', async () => {
     const before = await codesOf('C100');
@@ -119,7 +132,7 @@ describe('bad input', () => {
     expect(report).toContain('3,2 (code),,code is empty');
     expect(report).toContain(`4,1 (ref),${long},ref is longer than 64 characters (65)`);
     expect(report).toContain('5,2 (code),P\u0007,code contains a control character (U+0007)');
-    expect(report).toMatch(/6,,,broken quoting/);
+    expect(report).toContain('6,2 (code),"""unclosed",broken quoting: a quoted field is never closed\n');
     expect(await codesOf('C100')).toEqual(before);
   });
 

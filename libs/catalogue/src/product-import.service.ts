@@ -1,4 +1,4 @@
-import { type CsvDialect, ErrorReport, isLineError, readCsv, resolveDialect } from '@customer-hub/csv';
+import { type CsvDialect, ErrorReport, isLineError, lineErrorRow, readCsv, resolveDialect } from '@customer-hub/csv';
 import { copyRows, type EntityManager, sqlRows, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, type TwoPhase } from '@customer-hub/queue';
 
@@ -47,6 +47,7 @@ function rowProblem(code: string, name: string): { column: 'code' | 'name'; mess
 
 async function loadStaging(ctx: JobContext<'product-import'>, dialect: CsvDialect, stage: string, report: ErrorReport) {
   let layout: Layout | null = null;
+  let header: string[] | undefined;
   let loaded = 0;
   let seen = 0;
   await withPgClient(ctx.ds, async (client) => {
@@ -62,13 +63,14 @@ async function loadStaging(ctx: JobContext<'product-import'>, dialect: CsvDialec
           await ctx.progress(seen);
         }
         if (isLineError(item)) {
-          await report.add({ line: item.line, column: '', value: '', message: item.error });
+          await report.add(lineErrorRow(item, header));
           continue;
         }
         if (!layout) {
           const l = layoutOf(item.fields);
           if (typeof l === 'string') throw new JobInputError(`The product file's header row is not usable: ${l}.`);
           layout = l;
+          header = item.fields;
           continue;
         }
         const code = item.fields[layout.code] ?? '';

@@ -2,12 +2,19 @@ import { PassThrough } from 'node:stream';
 import type { FileStore, StoredFile } from '@customer-hub/files';
 import { stringify } from 'csv-stringify';
 import { safeCell } from './safe-cell';
+import type { CsvLineError } from './splitter';
 
 export interface RowError {
   line: number;
   column: string;
   value: string;
   message: string;
+}
+
+/** The report row of a line the reader could not split: its column named from `header` where that is known. */
+export function lineErrorRow(e: CsvLineError, header?: readonly string[]): RowError {
+  const name = header?.[e.column - 1];
+  return { line: e.line, column: name ? `${e.column} (${name})` : String(e.column), value: e.value, message: e.error };
 }
 
 /**

@@ -5,7 +5,15 @@ import iconv from 'iconv-lite';
 import { DecodeError, type Encoding } from './decode';
 import { readCsv, readCsvBatches, readCsvSpans } from './read-csv';
 import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
-import { type CsvItem, type CsvRecord, CsvSplitter, isLineError } from './splitter';
+import {
+  type CsvItem,
+  type CsvLineError,
+  CsvLineTooLong,
+  type CsvRecord,
+  CsvSplitter,
+  isLineError,
+  MAX_RECORD_CHARS,
+} from './splitter';
 
 const FIX = path.resolve(__dirname, '../fixtures');
 const bytes = (name: string) => fs.readFileSync(path.join(FIX, name));
@@ -73,7 +81,12 @@ describe('readCsv line handling', () => {
       line: 1,
       fields: ['Contact Phone Number', 'Location Coordinates', 'Cities', 'Counties'],
     });
-    expect(items[1]).toEqual({ line: 2, error: expect.stringMatching(/^broken quoting/) });
+    expect(items[1]).toEqual({
+      line: 2,
+      column: 2,
+      value: `37\uFFFD36'37.8"N 121\uFFFD2'17.9"W`,
+      error: expect.stringMatching(/^broken quoting/),
+    });
   });
 
   it('trims values', async () => {
@@ -181,17 +194,54 @@ describe('CsvSplitter across chunk boundaries', () => {
     for (const sizes of [[1], [2], [3, 1], [5, 7, 1], [64]]) expect(split(text, sizes, d)).toEqual(whole);
   });
 
-  it('reports each kind of broken quoting on its own line and resumes', () => {
-    const out = split(' a , "b" ,c\nok,1\nbad"q,2\nafter,3\n"x"y,4\nend,5\n"never closed,6\n', [1000]);
+  it('reports each kind of broken quoting on its own line, with its column and cell, and resumes', () => {
+    const text = ' a , "b" ,c\nok,1\nbad"q,2\nafter,3\n"x"y,4\nend,5\nv,w"z,6\nk,"l" m,7\n"never closed,8\nnext,9\n';
+    const out = split(text, [1000]);
     expect(out).toEqual([
       { line: 1, fields: ['a', 'b', 'c'] },
       { line: 2, fields: ['ok', '1'] },
-      { line: 3, error: expect.stringMatching(/^broken quoting: a quote inside an unquoted field/) },
+      {
+        line: 3,
+        column: 1,
+        value: 'bad"q',
+        error: expect.stringMatching(/^broken quoting: a quote inside an unquoted field/),
+      },
       { line: 4, fields: ['after', '3'] },
-      { line: 5, error: expect.stringMatching(/^broken quoting: text after a closing quote/) },
+      { line: 5, column: 1, value: '"x"y', error: 'broken quoting: text after a closing quote ("y")' },
       { line: 6, fields: ['end', '5'] },
-      { line: 7, error: 'broken quoting: a quoted field is never closed' },
+      { line: 7, column: 2, value: 'w"z', error: expect.stringMatching(/^broken quoting: a quote inside/) },
+      { line: 8, column: 2, value: '"l" m', error: 'broken quoting: text after a closing quote ("m")' },
+      { line: 9, column: 1, value: '"never closed,8', error: 'broken quoting: a quoted field is never closed' },
+      // Reading goes on at the line after the quote's, so one stray quote costs one row, not the rest of the file.
+      { line: 10, fields: ['next', '9'] },
     ]);
+    expect(split('a,b\nc,"d\n', [1000])).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      { line: 2, column: 2, value: '"d', error: 'broken quoting: a quoted field is never closed' },
+    ]);
+  });
+
+  it('reports a quote not closed within MAX_RECORD_CHARS and reads on from the next line', () => {
+    const count = Math.ceil(MAX_RECORD_CHARS / 6) + 10;
+    const out = split(`a,b\nX,"stray\n${'row,1\n'.repeat(count)}`, [65_536]);
+    expect(out.slice(0, 3)).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      {
+        line: 2,
+        column: 2,
+        value: '"stray',
+        error: 'broken quoting: a quoted field is never closed within 1,048,576 characters',
+      },
+      { line: 3, fields: ['row', '1'] },
+    ]);
+    expect(out).toHaveLength(2 + count);
+    expect(out.at(-1)).toEqual({ line: 2 + count, fields: ['row', '1'] });
+  });
+
+  it('fails on a line longer than MAX_RECORD_CHARS outside quotes, naming it', () => {
+    const text = `a,b\nok,1\n${'x'.repeat(MAX_RECORD_CHARS + 100_000)}\n`;
+    expect(() => split(text, [65_536])).toThrow(CsvLineTooLong);
+    expect(() => split(text, [65_536])).toThrow(/line 3 runs past 1,048,576 characters without a line break/);
   });
 
   it('keeps empty fields, including a trailing one', () => {
@@ -218,15 +268,13 @@ describe('readCsvSpans', () => {
   }
 
   async function readAt(bytes: Buffer, encoding: Encoding, spans: { line: number; start: number; end: number }[]) {
-    const found: ({ line: number; fields: string[] } | { line: number; error: string })[] = [];
+    const found: ({ line: number; fields: string[] } | CsvLineError)[] = [];
     for await (const batch of readCsvSpans(
       pieces(bytes, 5),
       { encoding, delimiter: ',' },
       Readable.from([spans]) as AsyncIterable<typeof spans>,
     )) {
-      found.push(
-        ...batch.map((r) => ({ line: r.span.line, ...('error' in r ? { error: r.error } : { fields: r.fields }) })),
-      );
+      found.push(...batch.map(({ span, ...r }) => ({ line: span.line, ...r })));
     }
     return found;
   }
@@ -270,7 +318,12 @@ describe('readCsvSpans', () => {
     expect(record('A3')).toMatchObject({ line: 7, fields: ['A3'], text: '  A3 , "say ""hi""" ,' });
     expect(await readAt(bytes, 'utf-8', [record('A3'), record('A5')])).toEqual([
       { line: 7, fields: ['A3', 'say "hi"', ''] },
-      { line: 9, error: expect.stringMatching(/^broken quoting: a quote inside an unquoted field/) },
+      {
+        line: 9,
+        column: 2,
+        value: 'x"y"z',
+        error: expect.stringMatching(/^broken quoting: a quote inside an unquoted field/),
+      },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DecodeStream, type Encoding } from './decode';
 import type { Delimiter } from './sniff';
-import { type CsvItem, CsvSplitter, isLineError, type SplitColumns } from './splitter';
+import { type CsvItem, type CsvLineError, CsvSplitter, isLineError, type SplitColumns } from './splitter';
 
 export interface CsvDialect {
   encoding: Encoding;
@@ -12,15 +12,20 @@ export interface CsvDialect {
  * Streams a CSV file as batches of records with line numbers: decoded in the given encoding (a byte it can't
  * decode fails the stream with a DecodeError naming the line), then split by {@link CsvSplitter}. Batches keep
  * per-record overhead low on files of millions of rows. With `offsets`, each record says where its text is (and
- * what it is); `columns` may limit the columns split (see {@link SplitColumns}).
+ * what it is); `columns` may limit the columns split (see {@link SplitColumns}); `maxRecordChars` bounds a record
+ * (see splitter.ts's MAX_RECORD_CHARS).
  */
 export async function* readCsvBatches(
   source: Readable,
   dialect: CsvDialect,
-  { offsets = false, columns }: { offsets?: boolean; columns?: SplitColumns } = {},
+  {
+    offsets = false,
+    columns,
+    maxRecordChars,
+  }: { offsets?: boolean; columns?: SplitColumns; maxRecordChars?: number } = {},
 ): AsyncGenerator<CsvItem[]> {
   const decoder = new DecodeStream(dialect.encoding);
-  const splitter = new CsvSplitter(dialect.delimiter, offsets, columns);
+  const splitter = new CsvSplitter(dialect.delimiter, offsets, columns, maxRecordChars);
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
   try {
@@ -50,7 +55,9 @@ export interface CsvSpan {
 }
 
 /** A record read again at its span: its fields, or why it can't be split (broken quoting). */
-export type SpanRecord<S extends CsvSpan> = { span: S; fields: string[] } | { span: S; error: string };
+export type SpanRecord<S extends CsvSpan> =
+  | { span: S; fields: string[] }
+  | ({ span: S } & Pick<CsvLineError, 'error' | 'column' | 'value'>);
 
 /**
  * Reads again the records at `spans` (in file order, from a reading with `offsets` of the same file and
@@ -90,7 +97,10 @@ export async function* readCsvSpans<S extends CsvSpan>(
       while (want && want.end <= base + text.length) {
         if (want.start < base) throw new Error(`spans out of order at ${want.start}`);
         const record = splitOne(text.slice(want.start - base, want.end - base), dialect);
-        out.push(isLineError(record) ? { span: want, error: record.error } : { span: want, fields: record.fields });
+        if (isLineError(record)) {
+          const { error, column, value } = record;
+          out.push({ span: want, error, column, value });
+        } else out.push({ span: want, fields: record.fields });
         want = await next();
       }
       const drop = Math.min(want ? want.start - base : text.length, text.length);

@@ -21,14 +21,46 @@ export interface SplitColumns {
   upTo: number;
 }
 
-/** A line that could not be read (broken quoting); reading goes on at the next line. */
+/**
+ * A line that could not be read (broken quoting); reading goes on at the next line. `column` is the broken
+ * field's (1-based) and `value` its text as far as it goes on that line (the cell a spreadsheet would show).
+ */
 export interface CsvLineError {
   line: number;
   error: string;
+  column: number;
+  value: string;
 }
 
 export type CsvItem = CsvRecord | CsvLineError;
 export const isLineError = (i: CsvItem): i is CsvLineError => 'error' in i;
+
+/**
+ * The most characters one record may take. Past it, a record still open is a quote never closed (reported, and
+ * reading goes on at the line after the quote's) or a line too long to be a table's row ({@link CsvLineTooLong}).
+ * Without a bound, one stray quote near the top of a large file held the rest of the file in one string and made
+ * each chunk rescan it: 16 MB took 7.6 s, so 200 MB would take some 20 minutes and a string past the worker's heap.
+ */
+export const MAX_RECORD_CHARS = 1 << 20;
+
+/** A line longer than {@link MAX_RECORD_CHARS} outside quotes: the file is not a table (the job fails). */
+export class CsvLineTooLong extends Error {
+  override name = 'CsvLineTooLong';
+  /** Bad input for a whole job: the worker fails it at once, without retries. */
+  readonly badInput = true;
+  constructor(
+    readonly line: number,
+    limit = MAX_RECORD_CHARS,
+  ) {
+    super(
+      `The upload is not a CSV file a spreadsheet could have written: line ${line} runs past ` +
+        `${limit.toLocaleString('en-US')} characters without a line break.`,
+    );
+  }
+}
+
+/** The longest `value` a {@link CsvLineError} quotes of its cell. */
+const VALUE_CHARS = 1000;
 
 const QUOTE = 34;
 const SPACE = 32;
@@ -38,7 +70,8 @@ const TAB = 9;
  * A fast, incremental CSV splitter (RFC 4180 plus what real files do): any of CRLF, LF or CR line ends; quoted
  * fields holding delimiters, doubled quotes and line breaks; whitespace around fields trimmed; blank lines
  * skipped; ragged rows kept. A quote in the middle of an unquoted field, text after a closing quote, or a quote
- * never closed is broken quoting: reported with the record's line, and reading resumes on the next line.
+ * never closed (by the file's end, or within {@link MAX_RECORD_CHARS}) is broken quoting: reported with the
+ * record's line, its column and its cell, and reading resumes on the line after the one where it was found.
  *
  * Feed it decoded text in chunks of any size; it keeps an unfinished record for the next chunk.
  */
@@ -54,6 +87,8 @@ export class CsvSplitter {
     delimiter: string,
     private readonly offsets = false,
     private readonly columns: SplitColumns = { upTo: Number.POSITIVE_INFINITY },
+    /** No bound for text the project wrote itself (a workbook's cells read back from Postgres, say). */
+    private readonly maxRecordChars = MAX_RECORD_CHARS,
   ) {
     if (delimiter.length !== 1 || delimiter === '"') throw new Error(`bad delimiter ${JSON.stringify(delimiter)}`);
     this.d = delimiter.charCodeAt(0);
@@ -62,6 +97,10 @@ export class CsvSplitter {
   /** True between records: no unfinished record is waiting for the next chunk. */
   get idle(): boolean {
     return this.carry === '';
+  }
+
+  private tooLong(line: number): CsvLineTooLong {
+    return new CsvLineTooLong(line, this.maxRecordChars);
   }
 
   /** Splits what it can of `chunk` into `out`; with `last`, finishes the file. */
@@ -79,6 +118,12 @@ export class CsvSplitter {
       let lines = 0; // line breaks inside quoted fields of this record
       const fields: string[] = [];
       let broken: string | null = null;
+      // Where the broken field starts, and where its cell ends: at the first delimiter or line break after
+      // `brokenPast` (a never-closed quote's, at the first line break).
+      let brokenFrom = 0;
+      let brokenPast = 0;
+      /** Where the quote of a quoted field not yet closed is (-1: none). */
+      let unclosed = -1;
       let complete = false;
       let passedOver = false;
       for (;;) {
@@ -105,6 +150,8 @@ export class CsvSplitter {
           break;
         }
         if (c === QUOTE) {
+          const open = i;
+          unclosed = open;
           let value = '';
           let from = i + 1;
           let closed = false;
@@ -126,10 +173,12 @@ export class CsvSplitter {
           if (!closed) {
             if (!last) break;
             broken = 'a quoted field is never closed';
-            i = n;
-            complete = true;
+            brokenFrom = open;
+            brokenPast = -1;
+            i = open;
             break;
           }
+          unclosed = -1;
           c = s.charCodeAt(i);
           while (i < n && (c === SPACE || (c === TAB && trimTab))) c = s.charCodeAt(++i);
           fields.push(value);
@@ -150,6 +199,9 @@ export class CsvSplitter {
             break;
           }
           broken = `text after a closing quote (${JSON.stringify(s[i])})`;
+          fields.pop();
+          brokenFrom = open;
+          brokenPast = i;
           break;
         }
         // unquoted field
@@ -157,6 +209,8 @@ export class CsvSplitter {
         c = j < n ? s.charCodeAt(j) : 0;
         if (c === QUOTE) {
           broken = 'a quote inside an unquoted field (quote the whole field and double the quote)';
+          brokenFrom = i;
+          brokenPast = j + 1;
           i = j;
           break;
         }
@@ -185,19 +239,31 @@ export class CsvSplitter {
         complete = true;
         break;
       }
+      if (broken === null && !complete && n - start > this.maxRecordChars && !last) {
+        // Too long to wait for more: a quote never closed is reported (reading goes on at the line after the
+        // quote's, if the text holds its end), anything else is a line too long.
+        if (unclosed < 0) throw this.tooLong(startLine + countBreaks(s, start, n));
+        broken = `a quoted field is never closed within ${this.maxRecordChars.toLocaleString('en-US')} characters`;
+        brokenFrom = unclosed;
+        brokenPast = -1;
+        i = unclosed;
+      }
       if (broken !== null) {
         // Skip to the end of the physical line and go on from there.
         let k = i;
         while (k < n && s.charCodeAt(k) !== LF && s.charCodeAt(k) !== CR) k++;
         // At the chunk's end, or at a CR the next chunk's LF may complete: wait for more text.
         if ((k >= n || (k === n - 1 && s.charCodeAt(k) === CR)) && !last) {
+          if (n - start > this.maxRecordChars) throw this.tooLong(startLine + countBreaks(s, start, n));
           i = start;
           this.line = startLine;
           break;
         }
         if (k < n) k += s.charCodeAt(k) === CR && s.charCodeAt(k + 1) === LF ? 2 : 1;
         lines = countBreaks(s, start, k);
-        out.push({ line: startLine, error: `broken quoting: ${broken}` });
+        const end = brokenPast < 0 ? cellEnd(s, brokenFrom, -1) : cellEnd(s, brokenPast, d);
+        const value = s.slice(brokenFrom, Math.min(end, brokenFrom + VALUE_CHARS));
+        out.push({ line: startLine, error: `broken quoting: ${broken}`, column: fields.length + 1, value });
         this.line = startLine + lines;
         i = k;
         continue;
@@ -218,6 +284,13 @@ export class CsvSplitter {
     this.carry = i < n ? s.slice(i) : '';
     this.base += Math.min(i, n);
   }
+}
+
+/** Where the cell from `from` ends: at the first delimiter `d` (none if -1) or line break, or the text's end. */
+function cellEnd(s: string, from: number, d: number): number {
+  let k = from;
+  for (let c = s.charCodeAt(k); k < s.length && c !== d && c !== LF && c !== CR; c = s.charCodeAt(++k));
+  return k;
 }
 
 /** Line breaks in s[from, to): CRLF counts once. */

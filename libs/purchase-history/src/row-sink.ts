@@ -1,5 +1,5 @@
 import type { CsvDialect, CsvItem, CsvRecord, ErrorReport, RowError } from '@customer-hub/csv';
-import { isLineError, looksLikeHeader } from '@customer-hub/csv';
+import { isLineError, lineErrorRow, looksLikeHeader } from '@customer-hub/csv';
 import type { JobContext } from '@customer-hub/queue';
 import { type DistinctValues, type DuplicateSpotter, hashUnlessControl } from './duplicates';
 import type { LineScan } from './line-scan';
@@ -70,7 +70,7 @@ export class RowSink {
     for (const item of batch) {
       this.seen++;
       if (isLineError(item)) {
-        this.rejected.push({ line: item.line, column: '', value: '', message: item.error });
+        this.rejected.push(lineErrorRow(item, this.columns));
       } else if (this.seen === 1 && this.ctx.params.header !== false) {
         if (this.ctx.params.header) {
           this.counts.header = true;

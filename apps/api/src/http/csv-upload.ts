@@ -54,7 +54,9 @@ export const csvUploadParameters = [
     name: 'maxErrors',
     in: 'query',
     schema: { type: 'integer', default: 0 },
-    description: 'More rejected rows fail the upload',
+    description:
+      'More rejected rows fail the upload. Each is listed in errors.csv with its line, column, value and reason; ' +
+      'a row with broken quoting (a stray quote) is one rejected row, and reading goes on at the next line',
   },
   {
     name: 'validateOnly',

@@ -1,4 +1,4 @@
-import { type CsvDialect, type CsvItem, ErrorReport, isLineError } from '@customer-hub/csv';
+import { type CsvDialect, type CsvItem, ErrorReport, isLineError, lineErrorRow } from '@customer-hub/csv';
 import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, withPgClient } from '@customer-hub/db';
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
@@ -108,7 +108,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
         state.seen++;
         if (isLineError(item)) {
           state.rejected++;
-          await report.add({ line: item.line, column: '', value: '', message: item.error });
+          await report.add(lineErrorRow(item, state.header));
         } else if (item === headerItem) {
           for (const u of state.layout!.unknown) {
             await report.add({
@@ -185,7 +185,13 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       });
       if (twoPass) {
         timer.done('match');
-        l.rejected += await parsePending(ctx, client, stage, { stager: l.stager!, dialect: l.dialect }, report);
+        l.rejected += await parsePending(
+          ctx,
+          client,
+          stage,
+          { stager: l.stager!, dialect: l.dialect, header: l.header },
+          report,
+        );
       }
       rowErrors = l.rejected;
       const c = await inBulkTransaction(client, async () => {

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type CsvDialect, type CsvItem, type CsvRecord, isLineError, readCsvBatches } from '@customer-hub/csv';
+import {
+  type CsvDialect,
+  type CsvItem,
+  type CsvLineError,
+  type CsvRecord,
+  isLineError,
+  readCsvBatches,
+} from '@customer-hub/csv';
 import { copyOut, copyText } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
 import type { Layout } from './layout';
@@ -171,7 +178,7 @@ export function pendingSql(stage: string, problems: string): string {
 }
 
 /** A pending row as the second pass reads it: its line, digest and cells, or why it can't be split. */
-export type PendingRow = { line: number; digest: string; fields: string[] } | { line: number; error: string };
+export type PendingRow = { line: number; digest: string; fields: string[] } | CsvLineError;
 
 /** The pending rows' columns `cols`, in line order, in batches (a stream: flat memory). */
 async function* readBack(ctx: Ctx, stage: string, cols: string): AsyncGenerator<string[][]> {
@@ -179,7 +186,9 @@ async function* readBack(ctx: Ctx, stage: string, cols: string): AsyncGenerator<
     ctx.ds,
     `COPY (SELECT ${cols} FROM ${pendingOf(stage)} ORDER BY line) TO STDOUT WITH (FORMAT csv)`,
   );
-  for await (const items of readCsvBatches(source, { encoding: 'utf-8', delimiter: ',' })) {
+  // Text Postgres wrote of cells staged here: a workbook row may be longer than a file's record may be.
+  const unbounded = { maxRecordChars: Number.POSITIVE_INFINITY };
+  for await (const items of readCsvBatches(source, { encoding: 'utf-8', delimiter: ',' }, unbounded)) {
     yield items.map((item: CsvItem) => {
       if (isLineError(item)) throw new Error(`reading back the staged rows: ${item.error}`);
       return item.fields;
@@ -223,7 +232,7 @@ export async function* readPendingBatches(
   for await (const found of readCsvRecordsAt(ctx, dialect, spans())) {
     yield found.map((r) =>
       'error' in r
-        ? { line: r.span.line, error: r.error }
+        ? { line: r.span.line, error: r.error, column: r.column, value: r.value }
         : { line: r.span.line, digest: r.span.digest, fields: r.fields },
     );
   }

@@ -1,4 +1,4 @@
-import type { CsvDialect, ErrorReport } from '@customer-hub/csv';
+import { type CsvDialect, type ErrorReport, lineErrorRow } from '@customer-hub/csv';
 import { copyLineBatches, type PoolClient, withPgClient } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
@@ -106,10 +106,10 @@ export async function parsePending(
   ctx: Ctx,
   client: PoolClient,
   stage: string,
-  read: { stager: RowStager; dialect: CsvDialect | null },
+  read: { stager: RowStager; dialect: CsvDialect | null; header: string[] },
   report: ErrorReport,
 ) {
-  const { stager, dialect } = read;
+  const { stager, dialect, header } = read;
   let rejected = 0;
   await client.query(`DROP TABLE IF EXISTS ${stage}`);
   await client.query(createStagingSql(stage));
@@ -119,7 +119,7 @@ export async function parsePending(
       for (const row of rows) {
         if ('error' in row) {
           rejected++;
-          await report.add({ line: row.line, column: '', value: '', message: row.error });
+          await report.add(lineErrorRow(row, header));
           continue;
         }
         const staged = stager.stage(row.line, row.fields, row.digest);
