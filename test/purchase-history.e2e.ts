@@ -17,6 +17,15 @@ afterAll(() => h.cleanup());
 
 const upload = (body: Buffer | string, query = '', token = acme.tokens.admin) =>
   uploadPurchaseHistory(h, token, body, query);
+/** Imports a product file and waits for its job. */
+const importProducts = async (body: Buffer | string, query: string) => {
+  const res = await request(h.app)
+    .post(`/v1/imports/products${query}`)
+    .set(bearer(acme.tokens.admin))
+    .set('Content-Type', 'text/csv')
+    .send(body);
+  return waitForJob(h.ds, res.body.jobId);
+};
 const file = async (job: { id: string }, name: string) =>
   (await request(h.app).get(`/v1/jobs/${job.id}/files/${name}`).set(bearer(acme.tokens.admin))).text;
 const codesOf = async (ref: string) =>
@@ -28,12 +37,7 @@ const codesOf = async (ref: string) =>
 
 describe('UCI Online Retail sample', () => {
   it('publishes the real file, reporting rows without a customer and counting unmatched ones', async () => {
-    const products = await request(h.app)
-      .post('/v1/imports/products?maxErrors=100')
-      .set(bearer(acme.tokens.admin))
-      .set('Content-Type', 'text/csv')
-      .send(fixture('uci-products.csv'));
-    const imported = await waitForJob(h.ds, products.body.jobId);
+    const imported = await importProducts(fixture('uci-products.csv'), '?maxErrors=100');
     expect({ state: imported.state, error: imported.error }).toEqual({ state: 'succeeded', error: null });
     expect(imported.counts).toMatchObject({ created: 1299 - 8, rejected: 8 });
 
@@ -109,12 +113,7 @@ describe('reading the file', () => {
 
 describe('bad input', () => {
   it('reports a product row with broken quoting by line, column and cell, and reads on from the next line', async () => {
-    const res = await request(h.app)
-      .post('/v1/imports/products?maxErrors=1')
-      .set(bearer(acme.tokens.admin))
-      .set('Content-Type', 'text/csv')
-      .send('code,name,colour\nBQ1,"Mug,red\nBQ2,Plate,blue\n');
-    const job = await waitForJob(h.ds, res.body.jobId);
+    const job = await importProducts('code,name,colour\nBQ1,"Mug,red\nBQ2,Plate,blue\n', '?maxErrors=1');
     expect(job.counts).toMatchObject({ created: 1, rejected: 1 });
     expect(await file(job, 'errors.csv')).toBe(
       'line,column,value,message\n2,2 (name),"""Mug,red",broken quoting: a quoted field is never closed\n',
