@@ -6,6 +6,7 @@ import { DecodeError, type Encoding } from './decode';
 import { readCsv, readCsvBatches, readCsvSpans } from './read-csv';
 import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
 import {
+  BATCH_ITEMS,
   type CsvItem,
   type CsvLineError,
   CsvLineTooLong,
@@ -181,10 +182,10 @@ describe('CsvSplitter across chunk boundaries', () => {
     let k = 0;
     while (at < text.length) {
       const size = sizes[k++ % sizes.length]!;
-      s.push(text.slice(at, at + size), false, out);
+      for (const batch of s.split(text.slice(at, at + size), false)) out.push(...batch);
       at += size;
     }
-    s.push('', true, out);
+    for (const batch of s.split('', true)) out.push(...batch);
     return out;
   };
 
@@ -236,6 +237,32 @@ describe('CsvSplitter across chunk boundaries', () => {
     ]);
     expect(out).toHaveLength(2 + count);
     expect(out.at(-1)).toEqual({ line: 2 + count, fields: ['row', '1'] });
+  });
+
+  it('puts out at most BATCH_ITEMS items a batch, losing none, however many one chunk holds', async () => {
+    const rows = 3 * BATCH_ITEMS + 5;
+    const text = `a,b\n${Array.from({ length: rows }, (_, i) => `r${i},${i}\n`).join('')}`;
+    const lines = (batches: CsvItem[][]) => batches.flat().map((r) => r.line);
+    const expected = Array.from({ length: rows + 1 }, (_, i) => i + 1);
+    // The whole file in one chunk, finished at once or by a last call with nothing more to read.
+    const once = [...new CsvSplitter(',').split(text, true)];
+    const splitter = new CsvSplitter(',');
+    const later = [...splitter.split(text, false), ...splitter.split('', true)];
+    for (const batches of [once, later]) {
+      expect(batches.map((b) => b.length)).toEqual([BATCH_ITEMS, BATCH_ITEMS, BATCH_ITEMS, 6]);
+      expect(lines(batches)).toEqual(expected);
+      expect(batches.at(-1)!.at(-1)).toEqual({ line: rows + 1, fields: [`r${rows - 1}`, String(rows - 1)] });
+    }
+    // The rows that waited behind a quote never closed come out in bounded batches too.
+    const stray = `a,b\nX,"stray\n${'row,1\n'.repeat(Math.ceil(MAX_RECORD_CHARS / 6) + 10)}`;
+    const sizes: number[] = [];
+    for await (const batch of readCsvBatches(Readable.from([Buffer.from(stray)]), {
+      encoding: 'utf-8',
+      delimiter: ',',
+    }))
+      sizes.push(batch.length);
+    expect(Math.max(...sizes)).toBe(BATCH_ITEMS);
+    expect(sizes.reduce((a, b) => a + b)).toBe(2 + Math.ceil(MAX_RECORD_CHARS / 6) + 10);
   });
 
   it('fails on a line longer than MAX_RECORD_CHARS outside quotes, naming it', () => {

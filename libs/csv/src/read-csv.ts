@@ -11,7 +11,7 @@ export interface CsvDialect {
 /**
  * Streams a CSV file as batches of records with line numbers: decoded in the given encoding (a byte it can't
  * decode fails the stream with a DecodeError naming the line), then split by {@link CsvSplitter}. Batches keep
- * per-record overhead low on files of millions of rows. With `offsets`, each record says where its text is (and
+ * per-record overhead low on files of millions of rows, and each holds at most BATCH_ITEMS (see splitter.ts). With `offsets`, each record says where its text is (and
  * what it is); `columns` may limit the columns split (see {@link SplitColumns}); `maxRecordChars` bounds a record
  * (see splitter.ts's MAX_RECORD_CHARS).
  */
@@ -29,14 +29,8 @@ export async function* readCsvBatches(
   source.on('error', (err) => decoder.destroy(err));
   source.pipe(decoder);
   try {
-    for await (const text of decoder as AsyncIterable<string>) {
-      const out: CsvItem[] = [];
-      splitter.push(text, false, out);
-      if (out.length) yield out;
-    }
-    const out: CsvItem[] = [];
-    splitter.push('', true, out);
-    if (out.length) yield out;
+    for await (const text of decoder as AsyncIterable<string>) yield* splitter.split(text, false);
+    yield* splitter.split('', true);
   } finally {
     // A failed decode or a reader that stops early must not leave the file open.
     source.destroy();
@@ -117,8 +111,7 @@ export async function* readCsvSpans<S extends CsvSpan>(
 
 /** One record's text, split. */
 function splitOne(text: string, dialect: CsvDialect): CsvItem {
-  const out: CsvItem[] = [];
-  new CsvSplitter(dialect.delimiter).push(text, true, out);
+  const out = [...new CsvSplitter(dialect.delimiter).split(text, true)].flat();
   if (out.length !== 1) throw new Error('a span is not one record');
   return out[0]!;
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import type { CsvDialect, CsvItem, ErrorReport } from '@customer-hub/csv';
+import type { CsvDialect, ErrorReport } from '@customer-hub/csv';
 import { ChunkDecoder, CsvSplitter, readCsvBatches } from '@customer-hub/csv';
 import type { JobContext } from '@customer-hub/queue';
 import { LineScan } from './line-scan';
@@ -62,9 +62,7 @@ async function readUtf8(source: Readable, dialect: CsvDialect, rows: RowSink): P
   let line = 1; // the line the next block starts on, while the splitter is between records
   const read = (block: Buffer) => {
     if (splitter.idle) splitter.line = line;
-    const out: CsvItem[] = [];
-    splitter.push(decoder.decode(block), false, out);
-    rows.records(out);
+    for (const out of splitter.split(decoder.decode(block), false)) rows.records(out);
     line = splitter.line;
   };
   const take = (block: Buffer) => {
@@ -95,9 +93,7 @@ async function readUtf8(source: Readable, dialect: CsvDialect, rows: RowSink): P
     await rows.flush();
   }
   if (carry) read(carry);
-  const out: CsvItem[] = [];
-  splitter.push(decoder.end(), true, out);
-  rows.records(out);
+  for (const out of splitter.split(decoder.end(), true)) rows.records(out);
 }
 
 /** Where the first or last line of `b` ends (an LF, else a CR), or -1. */
