@@ -69,6 +69,18 @@ describe('customer import report', () => {
     expect(await customer('Q2')).toBeUndefined();
   });
 
+  it('warns of a column without a header (as a spreadsheet saves a blank one) by its number alone', async () => {
+    const imported = await importFile('customer_number,name,,\nW1,Whiskey,,\nW2,X-ray\n');
+    expect(imported.job.state).toBe('succeeded');
+    expect(imported.job.counts).toMatchObject({ created: 2, rejected: 0, warnings: 2 });
+    expect(imported.errors.trim().split('\n')).toEqual([
+      'line,column,value,message',
+      '1,3,,"warning: column without a header, ignored"',
+      '1,4,,"warning: column without a header, ignored"',
+    ]);
+    expect((await customer('W2')).name).toBe('X-ray');
+  });
+
   it('names every problem of a row, and counts the row once', async () => {
     const file = [
       'customer_number,name,customer_group,catalogue,cutoff_time,portal_access',

@@ -78,6 +78,15 @@ describe('customers', () => {
     expect(await names('search=lime')).toEqual(['L-2']);
     expect(await names('search=L-&updatedSince=2000-01-01T00:00:00Z')).toEqual(['L-1', 'L-2', 'L-3']);
     expect(await names('search=MANGO')).toEqual(['L-3']);
+    // A search is text, not a pattern: % and _ match only themselves.
+    expect(await names('search=%25')).toEqual([]);
+    expect(await names('search=L_')).toEqual([]);
+    const bad = await admin.get('/v1/customers?updatedSince=yesterday&deleted=maybe');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([
+      { field: 'query.updatedSince', message: 'not a date or time (ISO 8601: 2026-11-01 or 2026-11-01T09:00:00Z)' },
+      { field: 'query.deleted', message: 'not true or false' },
+    ]);
     const page1 = (await admin.get('/v1/customers?search=L-&limit=2')).body;
     expect(page1.items.map((c: { number: string }) => c.number)).toEqual(['L-1', 'L-2']);
     const page2 = (await admin.get(`/v1/customers?search=L-&limit=2&cursor=${page1.nextCursor}`)).body;

@@ -6,13 +6,22 @@ export const customerFilterQuery = z.object({
   label: z.string().max(64).optional(),
   catalogue: z.string().max(64).optional(),
   search: z.string().trim().min(1).max(100).optional(),
-  updatedSince: z.coerce.date().optional(),
+  updatedSince: z.coerce
+    .date({ error: 'not a date or time (ISO 8601: 2026-11-01 or 2026-11-01T09:00:00Z)' })
+    .optional(),
   // A query string gives "true"/"false"; a JSON body (exports, label edits) may give a boolean.
-  deleted: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  deleted: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'not true or false' })
+    .optional(),
 });
 
 export const filterParameters = ['group', 'label', 'catalogue', 'search', 'updatedSince', 'deleted'].map((name) => ({
   name,
   in: 'query',
-  schema: { type: name === 'deleted' ? 'boolean' : 'string' },
+  schema:
+    name === 'deleted'
+      ? { type: 'boolean' }
+      : name === 'updatedSince'
+        ? { type: 'string', format: 'date-time' }
+        : { type: 'string' },
 }));

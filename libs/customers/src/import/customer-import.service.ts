@@ -111,11 +111,12 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
           await report.add(lineErrorRow(item, state.header));
         } else if (item === headerItem) {
           for (const u of state.layout!.unknown) {
+            // A spreadsheet saves a blank column after the table as one with no header.
             await report.add({
               line: item.line,
-              column: `${u.index + 1} (${u.header})`,
+              column: u.header ? `${u.index + 1} (${u.header})` : String(u.index + 1),
               value: u.header,
-              message: 'warning: unknown column, ignored',
+              message: u.header ? 'warning: unknown column, ignored' : 'warning: column without a header, ignored',
             });
           }
         } else if (twoPass) {
