@@ -97,6 +97,20 @@ describe('real customer files', () => {
     expect(await customer('X2')).toMatchObject({ cutoff_time: '16:00:00' });
     const missing = await importFile(bytes, '?sheet=nope', XLSX);
     expect(missing.job.error.message).toBe('The workbook has no sheet named "nope"; it has "notes", "customers".');
+    // Sent as text/csv with no .xlsx name (curl --data-binary, a form's generic type): still read as the workbook.
+    const untyped = await importFile(bytes, '?sheet=customers&validateOnly=true');
+    expect(untyped.job.state).toBe('awaiting_commit');
+    expect(untyped.job.counts).toMatchObject({ unchanged: 3, rejected: 0 });
+  });
+
+  it('refuses an Excel 97–2003 workbook (.xls) with what to do, not as binary noise', async () => {
+    const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
+    const { job } = await importFile(xls);
+    expect(job.state).toBe('failed');
+    expect(job.error.message).toBe(
+      'The upload is not a CSV file: the file is an Excel 97–2003 workbook (.xls), not CSV text; export it from ' +
+        'your spreadsheet as CSV.',
+    );
   });
 
   it('stops reading a workbook that unpacks past the limits', async () => {

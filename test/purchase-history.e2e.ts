@@ -145,10 +145,11 @@ describe('bad input', () => {
     ['an empty file', '', /empty|no file/],
     ['a header only', 'customer,product\n', /header row but no data rows/],
     [
-      'a binary file',
+      'a workbook',
       Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00]),
-      /not a CSV text file: it holds binary data/,
+      /the file is a spreadsheet workbook \(XLSX\) or another ZIP archive, not CSV text; export it .* as CSV/,
     ],
+    ['a binary file', Buffer.from([0x01, 0x02, 0x00, 0x00, 0x08, 0x00]), /not a CSV text file: it holds binary data/],
   ])('fails at once on %s, with a clear message', async (_what, body, message) => {
     const res = await request(h.app)
       .post('/v1/purchase-histories')

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { DecodeError, type Encoding } from './decode';
 import { readCsv, readCsvBatches, readCsvSpans } from './read-csv';
-import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding } from './sniff';
+import { assertTextual, NotCsvError, sniffDelimiter, sniffEncoding, workbookKind } from './sniff';
 import {
   BATCH_ITEMS,
   type CsvItem,
@@ -163,6 +163,14 @@ describe('sniffing', () => {
     expect(() => assertTextual(bytes('csvkit/null_byte.csv'), 'utf-8')).toThrow(NotCsvError);
     expect(() => assertTextual(Buffer.alloc(0), 'utf-8')).toThrow('the file is empty');
     expect(() => assertTextual(Buffer.from([0xef, 0xbb, 0xbf]), 'utf-8')).toThrow('the file is empty');
+  });
+
+  it('knows a workbook by its first bytes, and says so', () => {
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]);
+    const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00]);
+    expect([zip, xls, Buffer.from('PK,a\n1,2\n')].map(workbookKind)).toEqual(['zip', 'xls', null]);
+    expect(() => assertTextual(zip, 'utf-8')).toThrow(/spreadsheet workbook \(XLSX\) or another ZIP archive/);
+    expect(() => assertTextual(xls, 'windows-1252')).toThrow(/an Excel 97–2003 workbook \(.xls\), not CSV text/);
   });
 });
 

@@ -53,9 +53,27 @@ export function sniffEncoding(head: Uint8Array): Encoding {
   return looksUtf8(head) ? 'utf-8' : singleByteEncodingOf(head);
 }
 
-/** Refuses what is plainly not a text table: empty, or binary (NUL bytes where text has none). */
+/**
+ * The spreadsheet file a file's first bytes show, if any: a ZIP archive (an XLSX or ODS workbook) or an OLE2
+ * compound file (an Excel 97–2003 .xls workbook).
+ */
+export function workbookKind(head: Uint8Array): 'zip' | 'xls' | null {
+  const starts = (sig: number[]) => sig.every((b, i) => head[i] === b);
+  if (starts([0x50, 0x4b, 0x03, 0x04])) return 'zip';
+  if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return 'xls';
+  return null;
+}
+
+/** Refuses what is plainly not a text table: empty, a workbook, or binary (NUL bytes where text has none). */
 export function assertTextual(head: Uint8Array, encoding: Encoding): void {
   if (head.length === 0 || (head.length <= 3 && bomOf(head))) throw new NotCsvError('the file is empty');
+  const workbook = workbookKind(head);
+  if (workbook) {
+    throw new NotCsvError(
+      `the file is ${workbook === 'zip' ? 'a spreadsheet workbook (XLSX) or another ZIP archive' : 'an Excel 97–2003 workbook (.xls)'}, ` +
+        'not CSV text; export it from your spreadsheet as CSV',
+    );
+  }
   if (encoding.startsWith('utf-16')) return;
   const nul = head.indexOf(0);
   if (nul !== -1) {

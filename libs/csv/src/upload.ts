@@ -7,6 +7,11 @@ import { assertTextual, type Delimiter, NotCsvError, sniffDelimiter, sniffEncodi
 
 const SAMPLE_BYTES = 64 * 1024;
 
+/** The first `bytes` bytes of a stored upload (fewer if it is shorter). */
+export async function uploadHead(files: FileStore, key: string, bytes = SAMPLE_BYTES): Promise<Buffer> {
+  return head(await files.read(key), bytes);
+}
+
 async function head(stream: Readable, bytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
@@ -24,7 +29,7 @@ async function head(stream: Readable, bytes: number): Promise<Buffer> {
  * {@link NotCsvError} for an empty or binary file.
  */
 export async function resolveDialect(files: FileStore, params: CsvReadParams): Promise<CsvDialect> {
-  const sample = await head(await files.read(params.inputFile), SAMPLE_BYTES);
+  const sample = await uploadHead(files, params.inputFile);
   const encoding: Encoding = params.encoding ? (normaliseEncoding(params.encoding) ?? 'utf-8') : sniffEncoding(sample);
   assertTextual(sample, encoding);
   let text: string;

@@ -37,7 +37,9 @@ export const customerImportRoutes = defineRoutes([
     doc: (() => {
       const doc = csvUploadDoc(
         'Import customer profiles from CSV or XLSX',
-        'Columns as in GET /v1/imports/customers/template.csv. mode=upsert|create|update|delete; ' +
+        'Columns as in GET /v1/imports/customers/template.csv. A workbook is known by its content type, its ' +
+          '.xlsx file name, format=xlsx or its first bytes (a ZIP archive is never read as CSV). ' +
+          'mode=upsert|create|update|delete; ' +
           'blank=ignore keeps stored values for blank cells, blank=clear clears them; validateOnly=true stops ' +
           'in awaiting_commit with the counts (created, updated, unchanged, deleted, rejected, skipped).',
       );

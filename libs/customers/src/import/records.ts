@@ -7,15 +7,22 @@ import {
   resolveDialect,
   type SpanRecord,
   type SplitColumns,
+  uploadHead,
+  workbookKind,
 } from '@customer-hub/csv';
 import type { JobContext } from '@customer-hub/queue';
 import { readXlsxRecords } from './xlsx';
 
 const XLSX_BATCH = 1_000;
 
-/** The uploaded file's CSV dialect, or null for a workbook. */
+/**
+ * The uploaded file's CSV dialect, or null for a workbook: one sent as such, or one whose first bytes are a ZIP
+ * archive's (an XLSX sent as text/csv with no .xlsx name; a ZIP is never CSV text).
+ */
 export async function dialectOf(ctx: JobContext<'customer-import'>): Promise<CsvDialect | null> {
-  return ctx.params.format === 'csv' ? resolveDialect(ctx.files, ctx.params) : null;
+  if (ctx.params.format === 'xlsx') return null;
+  if (workbookKind(await uploadHead(ctx.files, ctx.params.inputFile, 4)) === 'zip') return null;
+  return resolveDialect(ctx.files, ctx.params);
 }
 
 /**
