@@ -164,6 +164,24 @@ describe('customer import', () => {
     expect(noName.errors).toContain("2,2 (name),,name can't be blank (blank=clear)");
   });
 
+  it('separator= splits labels, days and phones, and refuses a value holding the | an export joins them with', async () => {
+    const file = 'customer_number,name,labels,delivery_days,contact1_name,contact1_phones\n';
+    const split = await importFile(`${file}S1,Sep,vip; north,mon;fri,Ann,111; 222\n`, '?separator=%3B');
+    expect(split.job.counts).toMatchObject({ created: 1, rejected: 0 });
+    expect(await customer('S1')).toMatchObject({
+      labels: ['north', 'vip'],
+      delivery_days: ['mon', 'fri'],
+      contacts: [{ name: 'Ann', phones: ['111', '222'] }],
+    });
+    const piped = await importFile(`${file}S1,Sep,a|b;c,,Ann,111|2;333\n`, '?separator=%3B&maxErrors=1');
+    expect(piped.job.counts).toMatchObject({ unchanged: 0, rejected: 1 });
+    expect(piped.errors.trim().split('\n').slice(1)).toEqual([
+      '2,3 (labels),a|b;c,"labels label ""a|b"" can\'t contain | (an export joins the values of a cell with it)"',
+      '2,6 (contact1_phones),111|2;333,"contact1_phones phone ""111|2"" can\'t contain | (an export joins the values of a cell with it)"',
+    ]);
+    expect(await customer('S1')).toMatchObject({ labels: ['north', 'vip'] });
+  });
+
   it('modes: create leaves existing numbers alone, update reports unknown ones, delete soft-deletes', async () => {
     await importFile('customer_number,name\nM1,Mike\n');
     const create = await importFile('customer_number,name\nM1,Changed\nM2,Mary\n', '?mode=create');

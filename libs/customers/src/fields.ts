@@ -15,6 +15,13 @@ export const weekOrder = (days: Iterable<string>): Day[] => {
   return DAYS.filter((d) => given.has(d));
 };
 
+/**
+ * What an export joins a cell's values with (labels, delivery days, a contact's phones), and the import's
+ * default separator. No stored label or phone holds it, whatever separator an import was given: an export of
+ * one that did would read back as two.
+ */
+export const LIST_SEPARATOR = '|';
+
 /** Multi-value cells are staged joined by U+001F, which a cell can't hold (control characters are refused). */
 export const VALUE_JOIN = '\u001f';
 

@@ -21,7 +21,12 @@ const importQuery = z.object({
 const importParameters = [
   { name: 'mode', in: 'query', schema: { type: 'string', enum: ['upsert', 'create', 'update', 'delete'] } },
   { name: 'blank', in: 'query', schema: { type: 'string', enum: ['ignore', 'clear'] } },
-  { name: 'separator', in: 'query', schema: { type: 'string', default: '|' } },
+  {
+    name: 'separator',
+    in: 'query',
+    schema: { type: 'string', default: '|' },
+    description: 'Between the values of a labels, delivery_days or phones cell; no label or phone may hold a |',
+  },
   { name: 'keyColumn', in: 'query', schema: { type: 'string' }, description: 'Column holding the customer number' },
   { name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'xlsx'] } },
   { name: 'sheet', in: 'query', schema: { type: 'string' }, description: 'XLSX sheet (default the first)' },

@@ -1,4 +1,4 @@
-import { DAYS, type Day, type ScalarField, VALUE_JOIN, weekOrder } from '../fields';
+import { DAYS, type Day, LIST_SEPARATOR, type ScalarField, VALUE_JOIN, weekOrder } from '../fields';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -32,6 +32,10 @@ export type CellResult = string | Invalid;
  * apostrophe comes off a cell whose apostrophes come before = + - @ tab or carriage return.
  */
 export const unescapeCell = (v: string) => (v.length > 1 && v[0] === "'" && /^'+[=+\-@\t\r]/.test(v) ? v.slice(1) : v);
+
+/** A value of a list (a label, a phone) can't hold the separator exports join them with (see LIST_SEPARATOR). */
+export const listSeparatorIn = (v: string): string | null =>
+  v.includes(LIST_SEPARATOR) ? `can't contain ${LIST_SEPARATOR} (an export joins the values of a cell with it)` : null;
 
 /** Splits a multi-value cell, trimming and dropping empties. */
 export function splitValues(cell: string, separator: string): string[] {
@@ -98,7 +102,7 @@ export function parseCell(field: ScalarField, v: string, separator: string): Cel
       const labels = [...new Set(splitValues(v, separator))].sort();
       if (labels.length > MAX_LABELS) return new Invalid(`has more than ${MAX_LABELS} labels`);
       for (const l of labels) {
-        const problem = checkText(l, MAX_LABEL);
+        const problem = checkText(l, MAX_LABEL) ?? listSeparatorIn(l);
         if (problem) return new Invalid(`label "${l.slice(0, 80)}" ${problem}`);
       }
       return labels.join(VALUE_JOIN);

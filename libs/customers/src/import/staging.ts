@@ -1,7 +1,15 @@
 import type { ErrorReport } from '@customer-hub/csv';
 import { copyText, uuidV7 } from '@customer-hub/db';
-import { ADDRESS_KINDS, ADDRESS_MAX, CONTACT_SLOTS, CUSTOM_MAX, SCALAR_FIELDS, type ScalarField } from '../fields';
-import { type CellResult, checkEmail, checkText, parseCell, splitValues, unescapeCell } from './cells';
+import {
+  ADDRESS_KINDS,
+  ADDRESS_MAX,
+  CONTACT_SLOTS,
+  CUSTOM_MAX,
+  LIST_SEPARATOR,
+  SCALAR_FIELDS,
+  type ScalarField,
+} from '../fields';
+import { type CellResult, checkEmail, checkText, listSeparatorIn, parseCell, splitValues, unescapeCell } from './cells';
 import type { Layout } from './layout';
 
 /** Staging table of one customer import (its id is a uuid we made: hex only). */
@@ -86,9 +94,12 @@ export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?
 /** How a problem names the file's column `i`: its number and header (`3 (email)`). */
 export const columnLabel = (header: string[], i: number) => `${i + 1} (${header[i]?.trim()})`;
 
-function checkPart(check: PartCheck, max: number, v: string): string | null {
+function checkPart(check: PartCheck, max: number, v: string, separator: string): string | null {
   if (check === 'email') return checkEmail(v);
-  return checkText(v, max);
+  const problem = checkText(v, max);
+  if (problem || check !== 'phones' || separator === LIST_SEPARATOR) return problem;
+  const phone = splitValues(v, separator).find(listSeparatorIn);
+  return phone === undefined ? null : `phone "${phone}" ${listSeparatorIn(phone)}`;
 }
 
 /**
@@ -271,7 +282,7 @@ export class RowStager {
           }
           continue;
         }
-        const problem = checkPart(check, max, raw);
+        const problem = checkPart(check, max, raw, o.separator);
         if (problem) {
           problems.push({
             column: this.where(index),
