@@ -24,7 +24,10 @@ beforeAll(async () => {
 });
 afterAll(() => env.cleanup());
 
-/** Five chunks of ten rows, two at a time; each records itself in its transaction. `failAt` throws once. */
+/**
+ * Five chunks of ten rows, two at a time; each records itself in its transaction and corrects the counts (one
+ * line counted as created was found updated). `failAt` throws once.
+ */
 function fiveChunks(failAt?: number): ChunkedCommit {
   let failed = false;
   return {
@@ -36,6 +39,7 @@ function fiveChunks(failAt?: number): ChunkedCommit {
         failed = true;
         throw new Error('connection lost');
       }
+      return { created: -1, updated: 1 };
     },
     lanes: () => 2,
   };
@@ -44,8 +48,8 @@ function fiveChunks(failAt?: number): ChunkedCommit {
 async function runningJob(): Promise<JobRun> {
   const [{ id }] = (await sqlRows<{ id: string }>(
     env.ds,
-    `INSERT INTO job_runs (account_id, kind, params, submitted_by, state, commit_requested_at)
-     VALUES ($1, 'diagnostic', '{}', $2, 'running', now()) RETURNING id`,
+    `INSERT INTO job_runs (account_id, kind, params, submitted_by, state, commit_requested_at, counts)
+     VALUES ($1, 'diagnostic', '{}', $2, 'running', now(), '{"created": 10}') RETURNING id`,
     [acme.account.id, acme.userIds.admin],
   )) as [{ id: string }];
   return load(id);
@@ -72,12 +76,17 @@ it('keeps the chunks that committed, says how far it got, and applies only the o
   expect(first.slice(0, 2)).toEqual([1, 2]);
   let stored = await load(run.id);
   expect([...stored.commitChunks!].sort()).toEqual(first.map((c) => c - 1));
+  // Only the committed chunks' corrections, added to what the check counted.
+  expect(stored.counts).toEqual({ created: 10 - first.length, updated: first.length });
   expect({ processed: stored.progressProcessed, total: stored.progressTotal }).toEqual({
     processed: 10 * first.length,
     total: 50,
   });
 
-  await applyChunks(env, stored, chunks, ctx(stored));
+  // A retry, and a second delivery finding every chunk done, add each chunk's correction once.
+  expect(await applyChunks(env, stored, chunks, ctx(stored))).toEqual({ created: 5, updated: 5 });
+  const again = await load(run.id);
+  expect(await applyChunks(env, again, chunks, ctx(again))).toEqual({ created: 5, updated: 5 });
   expect(await applied()).toEqual([1, 2, 3, 4, 5]);
   stored = await load(run.id);
   expect({ chunks: [...stored.commitChunks!].sort(), processed: stored.progressProcessed }).toEqual({

@@ -72,19 +72,52 @@ describe('customer import commit', () => {
     expect(names).toHaveLength(2);
   });
 
-  it('a new customer whose number is taken between check and commit is left to its owner', async () => {
-    const res = await importFile('customer_number,name\nT1,From File\nT2,Also From File\n', '?validateOnly=true');
-    expect(res.job.counts).toMatchObject({ created: 2 });
-    const made = await request(h.app)
-      .post('/v1/customers')
-      .set(bearer(acme.tokens.staff))
-      .send({ number: 'T1', name: 'Made By Hand' });
-    expect(made.status).toBe(201);
+  it('a new number taken between check and commit: upsert brings it to the row, create leaves it; counts say so', async () => {
+    const upsert = await importFile(
+      'customer_number,name\nT1,From File\nT2,Also From File\nT3,Same\n',
+      '?validateOnly=true',
+    );
+    const create = await importFile(
+      'customer_number,name\nT4,From File\nT5,Also From File\n',
+      '?validateOnly=true&mode=create',
+    );
+    expect([upsert.job.counts, create.job.counts]).toMatchObject([{ created: 3 }, { created: 2 }]);
+    for (const [number, name] of [
+      ['T1', 'Made By Hand'],
+      ['T3', 'Same'],
+      ['T4', 'Made By Hand'],
+    ]) {
+      await callsAs(h, acme.tokens.staff).post('/v1/customers', { number, name }).expect(201);
+    }
+    for (const job of [upsert.job, create.job]) {
+      await request(h.app).post(`/v1/jobs/${job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
+    }
+    const upserted = await waitForJob(h.ds, upsert.job.id);
+    const created = await waitForJob(h.ds, create.job.id);
+    // As importing the file after the other writer would: T1 updated, T3 already as the row says.
+    expect(upserted).toMatchObject({ state: 'succeeded', error: null });
+    expect(upserted.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1 });
+    expect(created).toMatchObject({ state: 'succeeded', error: null });
+    expect(created.counts).toMatchObject({ created: 1, skipped: 1 });
+    const names = async (...numbers: string[]) => Promise.all(numbers.map(async (n) => (await customer(n))?.name));
+    expect(await names('T1', 'T2', 'T3', 'T4', 'T5')).toEqual([
+      'From File',
+      'Also From File',
+      'Same',
+      'Made By Hand',
+      'Also From File',
+    ]);
+  });
+
+  it('a customer deleted between check and commit counts as unchanged by a delete import', async () => {
+    await importFile('customer_number,name\nD1,Delta\nD2,Echo\n');
+    const res = await importFile('customer_number\nD1\nD2\n', '?validateOnly=true&mode=delete');
+    expect(res.job.counts).toMatchObject({ deleted: 2 });
+    await callsAs(h, acme.tokens.staff).delete('/v1/customers/D1').expect(204);
     await request(h.app).post(`/v1/jobs/${res.job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
     const done = await waitForJob(h.ds, res.job.id);
-    expect({ state: done.state, error: done.error }).toEqual({ state: 'succeeded', error: null });
-    expect((await customer('T1')).name).toBe('Made By Hand');
-    expect((await customer('T2')).name).toBe('Also From File');
+    expect(done).toMatchObject({ state: 'succeeded', counts: { deleted: 1, unchanged: 1 } });
+    expect((await customer('D2')).deleted_at).not.toBeNull();
   });
 
   it('a customer renumbered between check and commit: upsert creates the number again, update leaves it', async () => {
@@ -102,10 +135,17 @@ describe('customer import commit', () => {
         .send({ number: to });
       expect(renamed.status).toBe(200);
     }
+    const done = [];
     for (const job of [upsert.job, update.job]) {
       await request(h.app).post(`/v1/jobs/${job.id}/commit`).set(bearer(acme.tokens.admin)).expect(202);
-      expect((await waitForJob(h.ds, job.id)).state).toBe('succeeded');
+      done.push(await waitForJob(h.ds, job.id));
     }
+    expect(done.map((d) => d.state)).toEqual(['succeeded', 'succeeded']);
+    // R1 is created again; R3 is gone, so the update skips it.
+    expect(done.map((d) => d.counts)).toMatchObject([
+      { created: 1, updated: 1, unchanged: 0, skipped: 0 },
+      { created: 0, updated: 0, skipped: 1 },
+    ]);
     const names = async (...numbers: string[]) => Promise.all(numbers.map(async (n) => (await customer(n))?.name));
     expect(await names('R1', 'R1-NEW', 'R2', 'R3', 'R3-NEW')).toEqual([
       'First Edited',

@@ -1,6 +1,7 @@
 export * from './export/export-sql';
 export * from './fields';
 export * from './import/apply';
+export * from './import/apply-chunk';
 export * from './import/customer-import.service';
 export { customerStagingOf } from './import/staging';
 export * from './import/two-phase';

@@ -1,4 +1,4 @@
-import type { JobKind } from '@customer-hub/contracts';
+import type { JobCounts, JobKind } from '@customer-hub/contracts';
 import { type JobRun, sqlRows, withTransaction } from '@customer-hub/db';
 import {
   type ChunkedCommit,
@@ -14,14 +14,15 @@ import { phaseTimer } from './phase-timer';
 /**
  * Applies a commit's chunks that `job_runs.commit_chunks` does not list yet, up to the kind's `lanes` at once,
  * each in its own transaction. A cancel is honoured only before the first chunk commits. A chunk that fails
- * stops the others from starting and fails the commit, saying how many rows stay applied.
+ * stops the others from starting and fails the commit, saying how many rows stay applied. Returns the job's
+ * counts as the chunks left them (see ChunkedCommit.apply).
  */
 export async function applyChunks(
   deps: JobDeps,
   run: JobRun,
   chunks: ChunkedCommit,
   ctx: JobContext<JobKind>,
-): Promise<void> {
+): Promise<JobCounts> {
   const timer = phaseTimer(ctx.logger, run.kind);
   const total = chunks.total(run);
   const done = new Set(run.commitChunks ?? []);
@@ -62,6 +63,8 @@ export async function applyChunks(
     });
   }
   timer.done('commit');
+  const [row] = await sqlRows<{ counts: JobCounts }>(deps.ds, 'SELECT counts FROM job_runs WHERE id = $1', [run.id]);
+  return row?.counts ?? run.counts;
 }
 
 /**
@@ -85,7 +88,7 @@ function applyOne(
     );
     if (before?.state !== 'running') throw new NotRunning();
     if (before.cancel && before.chunks === null) throw new JobCancelledError('cancelled by request');
-    await chunks.apply(m, run, chunk);
+    const correction = await chunks.apply(m, run, chunk);
     // Recorded only while the job still runs and, before its first chunk, is not cancelled (a cancel that
     // commits first wins; one that comes after finds a chunk recorded and is refused).
     const [after] = await sqlRows<{ processed: string }>(
@@ -95,10 +98,11 @@ function applyOne(
            + CASE WHEN $2 = ANY (coalesce(commit_chunks, '{}')) THEN 0 ELSE $3 END,
          commit_chunks = CASE WHEN $2 = ANY (coalesce(commit_chunks, '{}')) THEN commit_chunks
            ELSE array_append(coalesce(commit_chunks, '{}'), $2) END,
-         progress_total = $4
+         progress_total = $4,
+         counts = CASE WHEN $2 = ANY (coalesce(commit_chunks, '{}')) THEN counts ELSE ${ADD_COUNTS} END
        WHERE id = $1 AND state = 'running' AND (commit_chunks IS NOT NULL OR cancel_requested_at IS NULL)
        RETURNING progress_processed AS processed`,
-      [run.id, k, chunk.rows, total],
+      [run.id, k, chunk.rows, total, JSON.stringify(correction ?? {})],
     );
     if (after) return Number(after.processed);
     const [now] = await sqlRows<{ state: string }>(m, 'SELECT state FROM job_runs WHERE id = $1', [run.id]);
@@ -106,6 +110,10 @@ function applyOne(
     throw new NotRunning();
   });
 }
+
+/** job_runs.counts with each of the counts in $5 (a JSON object) added to it. */
+const ADD_COUNTS = `coalesce(counts, '{}'::jsonb) || coalesce((SELECT jsonb_object_agg(key,
+    coalesce((counts ->> key)::bigint, 0) + value::bigint) FROM jsonb_each_text($5::jsonb)), '{}'::jsonb)`;
 
 /** The job was settled meanwhile (by another delivery): the chunk rolls back and the lanes stop. */
 class NotRunning extends Error {}

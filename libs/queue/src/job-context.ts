@@ -121,8 +121,12 @@ export interface ChunkedCommit {
    * list every time for the same job.
    */
   prepare(run: JobRun, deps: Pick<JobDeps, 'ds' | 'config'>): Promise<CommitChunk[]>;
-  /** Applies one chunk in `m`. */
-  apply(m: EntityManager, run: JobRun, chunk: CommitChunk): Promise<void>;
+  /**
+   * Applies one chunk in `m`. It may return what to add to the job's counts where the chunk found things changed
+   * since they were counted (a new customer's number taken meanwhile, say: `{ created: -1, updated: 1 }`), so
+   * the counts say what the commit did; they are added in the chunk's own transaction, once.
+   */
+  apply(m: EntityManager, run: JobRun, chunk: CommitChunk): Promise<JobCounts | undefined>;
   /** How many chunks may apply at once. */
   lanes(deps: Pick<JobDeps, 'config'>): number;
 }

@@ -152,8 +152,8 @@ export class HubWorker {
   }
 
   /**
-   * A validated job whose commit was asked for: the same counts and files, now applied in the transaction that
-   * marks it succeeded (after its chunks, if its kind commits in chunks). A refusal fails it with
+   * A validated job whose commit was asked for: the same files and counts (as its chunks corrected them, if its
+   * kind commits in chunks), now applied in the transaction that marks it succeeded. A refusal fails it with
    * `commit_refused`.
    */
   private async commitOutcome(run: JobRun, ctx: JobContext<JobKind>): Promise<JobOutcome> {
@@ -161,9 +161,11 @@ export class HubWorker {
     if (!phase) throw new JobInputError(`A ${run.kind} job has nothing to commit.`);
     const refused = (err: unknown) =>
       err instanceof UnrecoverableError ? new JobInputError(err.message, run.files, run.counts, 'commit_refused') : err;
-    if (phase.chunks) await applyChunks(this.deps, run, phase.chunks, ctx).catch((err) => Promise.reject(refused(err)));
+    const counts = phase.chunks
+      ? await applyChunks(this.deps, run, phase.chunks, ctx).catch((err) => Promise.reject(refused(err)))
+      : run.counts;
     return {
-      counts: run.counts,
+      counts,
       files: run.files,
       commit: (m) =>
         phase.commit(m, run, run.commitRequestedBy ?? run.submittedBy).catch((err) => Promise.reject(refused(err))),

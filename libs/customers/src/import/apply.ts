@@ -2,23 +2,15 @@ import type { ImportMode } from '@customer-hub/contracts';
 import { type DataSource, type EntityManager, type PoolClient, sqlRows } from '@customer-hub/db';
 import type { CommitChunk, JobContext } from '@customer-hub/queue';
 import { literal } from '../export/export-sql';
-import { isUniqueViolation } from '../profile/customers.service';
 import { knownOf, pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
-import { assertCodesStillNamed, codesOf, gatherCodes, gatherLabels, labelsOf, lockChunkReferences } from './references';
-import {
-  changesSql,
-  newCustomerJoins,
-  RESOLVED,
-  resolvedColumns,
-  resolveJoins,
-  stagedLinesJoins,
-  touchedColumns,
-} from './resolve-sql';
+import { assertCodesStillNamed, codesOf, gatherCodes, gatherLabels, labelsOf } from './references';
+import { changesSql, resolveJoins, touchedColumns } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
 /**
- * The SQL half of a customer import: counting what a checked file would do, and doing it.
+ * The SQL half of a customer import: counting what a checked file would do, and preparing its chunks (each
+ * applied by apply-chunk.ts).
  */
 
 /** The lines of an import that change something, in line order: `created` tells a new customer from a change. */
@@ -95,137 +87,9 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
        ${codesOf(stage)}`,
   );
 }
-
-/**
- * Wraps a statement that writes a chunk's customers (`write`; RETURNING gives each one's id, number and new row
- * version) so the same statement records each one's file row digest, and the next import of the same rows reads
- * them as unchanged without parsing them. Only customers this statement wrote are recorded: one whose number a
- * concurrent writer took, or that another writer already changed to match, is compared in full next time. A
- * `created` customer is new, so its digest goes in without a look for an older one. The statement returns how
- * many customers it wrote (`written`).
- */
-const recordingDigests = (stage: string, write: string, created = false) => `WITH written AS (${write}
-    RETURNING c.id, c.customer_number, c.xmin),
-  recorded AS (INSERT INTO customer_import_digests (customer_id, account_id, digest, row_xmin)
-    SELECT w.id, $1::uuid, s.digest, w.xmin FROM written w JOIN ${stage} s ON s.number = w.customer_number
-    WHERE s.line > $2 AND s.line <= $3 AND s.digest IS NOT NULL
-    ${created ? '' : UPSERT_DIGEST})
-  SELECT (SELECT count(*)::int FROM written) AS written`;
-
-const UPSERT_DIGEST =
+/** Upserts a customer's file row digest (the customer's one row in customer_import_digests). */
+export const UPSERT_DIGEST =
   'ON CONFLICT (account_id, customer_id) DO UPDATE SET digest = excluded.digest, row_xmin = excluded.row_xmin';
-
-const cols = resolvedColumns.join(', ');
-const exprs = RESOLVED.map(([, e]) => e).join(', ');
-
-/**
- * Applies one chunk of a checked import (its changing lines in `(after, upto]`) in the caller's transaction.
- * Each change is still made against the customer as it is now: a line whose customer already matches is left
- * alone (updated_at and all), a new customer whose number was taken meanwhile is left to its owner, and a
- * repeated chunk changes nothing, so a retry after a crash ends as an uninterrupted run would. A customer whose
- * number changed after the check no longer has the line's number: upsert then creates that number as a new
- * customer (as importing the file again would), update leaves the line alone (it creates no customer).
- */
-export async function applyCustomerChunk(
-  m: EntityManager,
-  accountId: string,
-  jobRunId: string,
-  mode: ImportMode,
-  { after, upto }: CommitChunk,
-): Promise<void> {
-  const stage = customerStagingOf(jobRunId);
-  const lines = changingLinesOf(stage);
-  // Both tables are read by line range: the chunk's lines through their key, its staged rows through the BRIN.
-  const range = `u.line > $2 AND u.line <= $3 AND s.line > $2 AND s.line <= $3`;
-  const args = [accountId, after, upto];
-  if (mode === 'delete') {
-    await m.query(
-      `UPDATE customers c SET deleted_at = now(), updated_at = now()
-       FROM ${lines} u JOIN ${stage} s ON s.line = u.line
-       WHERE ${range} AND c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
-      args,
-    );
-    return;
-  }
-  // The groups, catalogues and labels the chunk names stay until it commits (or it fails here, writing nothing).
-  await lockChunkReferences(m, accountId, stage);
-  // A chunk of only new customers (a first import) or only stored ones (a re-import) runs only the statement it
-  // needs: the other, with nothing to find, was planned against the whole account and cost up to a second a chunk.
-  const [{ created, stored }] = await m.query(
-    `SELECT count(*) FILTER (WHERE u.created)::int AS created, count(*) FILTER (WHERE NOT u.created)::int AS stored
-     FROM ${lines} u WHERE u.line > $1 AND u.line <= $2`,
-    [after, upto],
-  );
-  // The new customers go in sorted by number (close together in its index): room to sort a chunk in memory.
-  await m.query(`SET LOCAL work_mem = '64MB'`);
-  const written = stored > 0 ? await updateStored(m, stage, lines, range, args) : 0;
-  // Fewer written than stored lines: some customer already matched, or no longer has the line's number (upsert
-  // creates that number, if the line names the customer, as a new customer needs).
-  const renumbered =
-    written < stored && mode === 'upsert'
-      ? `NOT u.created AND s.name <> ''
-         AND NOT EXISTS (SELECT FROM customers x WHERE x.account_id = $1 AND x.customer_number = s.number)`
-      : null;
-  if (created > 0 || renumbered) {
-    await insertNew(m, stage, lines, range, args, renumbered ? `u.created OR (${renumbered})` : 'u.created');
-  }
-}
-
-const current = resolvedColumns.map((c) => `c.${c}`).join(', ');
-
-/**
- * The chunk's stored customers whose line changes something; how many it wrote. Each is found through the
- * unique index on the number, one probe per changed line, never a scan of the table. A plain UPDATE: INSERT ...
- * ON CONFLICT DO UPDATE took a fifth longer (it locks each row before it updates it).
- */
-async function updateStored(m: EntityManager, stage: string, lines: string, range: string, args: unknown[]) {
-  const [{ written }] = await m.query(
-    recordingDigests(
-      stage,
-      `UPDATE customers c SET (${cols}, deleted_at, updated_at) = ROW(${exprs}, NULL, now())
-       FROM ${stagedLinesJoins(stage, lines)}
-       WHERE NOT u.created AND ${range} AND c.account_id = $1 AND c.customer_number = s.number
-         AND (c.deleted_at IS NOT NULL OR (${current}) IS DISTINCT FROM (${exprs}))`,
-    ),
-    args,
-  );
-  return written as number;
-}
-
-/**
- * The chunk's lines that `which` picks, as new customers. The check found these numbers free, so a plain insert
- * (no look before each row) nearly always does; if a customer took one since, the chunk's new customers go in
- * again, leaving that one to its owner.
- */
-async function insertNew(
-  m: EntityManager,
-  stage: string,
-  lines: string,
-  range: string,
-  args: unknown[],
-  which: string,
-): Promise<void> {
-  const insert = (onConflict = '') =>
-    m.query(
-      recordingDigests(
-        stage,
-        `INSERT INTO customers AS c (id, account_id, customer_number, ${cols})
-         SELECT s.id, $1::uuid, s.number, ${exprs} FROM ${newCustomerJoins(stage, lines)}
-         WHERE (${which}) AND ${range} ORDER BY s.number ${onConflict}`,
-        true,
-      ),
-      args,
-    );
-  await m.query('SAVEPOINT new_customers');
-  try {
-    await insert();
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    await m.query('ROLLBACK TO SAVEPOINT new_customers');
-    await insert('ON CONFLICT (account_id, customer_number) DO NOTHING');
-  }
-  await m.query('RELEASE SAVEPOINT new_customers');
-}
 
 /**
  * Before the chunks (on every attempt; safe to repeat): makes sure the groups and catalogues the changing lines

@@ -1,7 +1,8 @@
 import type { CustomerImportParams } from '@customer-hub/contracts';
 import { analyzeIfStale, type JobRun } from '@customer-hub/db';
 import type { TwoPhase } from '@customer-hub/queue';
-import { applyCustomerChunk, dropCustomerStaging, prepareCustomerChunks, recordUnchangedDigests } from './apply';
+import { dropCustomerStaging, prepareCustomerChunks, recordUnchangedDigests } from './apply';
+import { applyCustomerChunk } from './apply-chunk';
 
 const modeOf = (run: JobRun) => (run.params as unknown as CustomerImportParams).mode;
 /** How many rows earlier attempts of the commit applied. */
