@@ -11,9 +11,9 @@ export interface CsvDialect {
 /**
  * Streams a CSV file as batches of records with line numbers: decoded in the given encoding (a byte it can't
  * decode fails the stream with a DecodeError naming the line), then split by {@link CsvSplitter}. Batches keep
- * per-record overhead low on files of millions of rows, and each holds at most BATCH_ITEMS (see splitter.ts). With `offsets`, each record says where its text is (and
- * what it is); `columns` may limit the columns split (see {@link SplitColumns}); `maxRecordChars` bounds a record
- * (see splitter.ts's MAX_RECORD_CHARS).
+ * per-record overhead low on files of millions of rows, and each holds at most BATCH_ITEMS (see splitter.ts).
+ * With `offsets`, each record says where its text is (and what it is); `columns` may limit the columns split
+ * (see {@link SplitColumns}); `maxRecordChars` bounds a record (see splitter.ts's MAX_RECORD_CHARS).
  */
 export async function* readCsvBatches(
   source: Readable,

@@ -60,10 +60,11 @@ export class CsvLineTooLong extends Error {
 }
 
 /**
- * The most items in one batch of {@link CsvSplitter.split}; a chunk of ordinary rows holds fewer. Without a bound, the text that waited behind a record 1 MiB long
- * came out as one batch of some 13,000 records that all lived through a young-generation collection, and V8
- * then allocated every later record straight into the old generation (allocation-site pretenuring): the rest of
- * a million-row read spent three times as long collecting garbage, 6.5 s became 9–12 s.
+ * The most items in one batch of {@link CsvSplitter.split}; a chunk of ordinary rows holds fewer. Without a
+ * bound, the text that waited behind a record 1 MiB long came out as one batch of some 13,000 records that all
+ * lived through a young-generation collection, and V8 then allocated every later record straight into the old
+ * generation (allocation-site pretenuring): the rest of a million-row read spent three times as long collecting
+ * garbage, 6.5 s became 9–12 s.
  */
 export const BATCH_ITEMS = 1024;
 

@@ -29,7 +29,11 @@ async function head(stream: Readable, bytes: number): Promise<Buffer> {
  * {@link NotCsvError} for an empty or binary file.
  */
 export async function resolveDialect(files: FileStore, params: CsvReadParams): Promise<CsvDialect> {
-  const sample = await uploadHead(files, params.inputFile);
+  return dialectOfSample(await uploadHead(files, params.inputFile), params);
+}
+
+/** {@link resolveDialect} from an upload's first 64 KB ({@link uploadHead}) already read. */
+export function dialectOfSample(sample: Buffer, params: CsvReadParams): CsvDialect {
   const encoding: Encoding = params.encoding ? (normaliseEncoding(params.encoding) ?? 'utf-8') : sniffEncoding(sample);
   assertTextual(sample, encoding);
   let text: string;

@@ -15,13 +15,13 @@ export const customerFilterQuery = z.object({
     .optional(),
 });
 
-export const filterParameters = ['group', 'label', 'catalogue', 'search', 'updatedSince', 'deleted'].map((name) => ({
+const FILTER_SCHEMAS: Record<string, object> = {
+  updatedSince: { type: 'string', format: 'date-time' },
+  deleted: { type: 'boolean' },
+};
+
+export const filterParameters = Object.keys(customerFilterQuery.shape).map((name) => ({
   name,
   in: 'query',
-  schema:
-    name === 'deleted'
-      ? { type: 'boolean' }
-      : name === 'updatedSince'
-        ? { type: 'string', format: 'date-time' }
-        : { type: 'string' },
+  schema: FILTER_SCHEMAS[name] ?? { type: 'string' },
 }));

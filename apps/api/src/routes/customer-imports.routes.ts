@@ -1,5 +1,5 @@
 import type { CustomerImportParams } from '@customer-hub/contracts';
-import { templateCsv, templateXlsx } from '@customer-hub/customers';
+import { LIST_SEPARATOR, templateCsv, templateXlsx } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
@@ -12,7 +12,7 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 const importQuery = z.object({
   mode: z.enum(['upsert', 'create', 'update', 'delete']).default('upsert'),
   blank: z.enum(['ignore', 'clear']).default('ignore'),
-  separator: z.string().min(1).max(3).default('|'),
+  separator: z.string().min(1).max(3).default(LIST_SEPARATOR),
   keyColumn: z.string().trim().min(1).max(100).optional(),
   format: z.enum(['csv', 'xlsx']).optional(),
   sheet: z.string().min(1).max(100).optional(),
@@ -24,7 +24,7 @@ const importParameters = [
   {
     name: 'separator',
     in: 'query',
-    schema: { type: 'string', default: '|' },
+    schema: { type: 'string', default: LIST_SEPARATOR },
     description: 'Between the values of a labels, delivery_days or phones cell; no label or phone may hold a |',
   },
   { name: 'keyColumn', in: 'query', schema: { type: 'string' }, description: 'Column holding the customer number' },

@@ -7,7 +7,8 @@ import { lockChunkReferences } from './references';
 import { newCustomerJoins, RESOLVED, resolvedColumns, stagedLinesJoins } from './resolve-sql';
 import { customerStagingOf } from './staging';
 
-/** Applying one chunk of a checked customer import (see apply.ts for counting it and preparing the chunks). */
+// Applying one chunk of a checked customer import (apply.ts counts the import and prepares its chunks).
+
 /**
  * Wraps a statement that writes a chunk's customers (`write`; RETURNING gives each one's id, number and new row
  * version) so the same statement records each one's file row digest, and the next import of the same rows reads
@@ -42,27 +43,29 @@ export async function applyCustomerChunk(
   accountId: string,
   jobRunId: string,
   mode: ImportMode,
-  { after, upto }: CommitChunk,
+  { after, upto, rows }: CommitChunk,
 ): Promise<JobCounts | undefined> {
   const stage = customerStagingOf(jobRunId);
   const lines = changingLinesOf(stage);
-  // Both tables are read by line range: the chunk's lines through their key, its staged rows through the BRIN.
-  const range = `u.line > $2 AND u.line <= $3 AND s.line > $2 AND s.line <= $3`;
-  const args = [accountId, after, upto];
+  const chunk: Chunk = {
+    m,
+    stage,
+    lines,
+    // Both tables are read by line range: the chunk's lines through their key, its staged rows through the BRIN.
+    range: `u.line > $2 AND u.line <= $3 AND s.line > $2 AND s.line <= $3`,
+    args: [accountId, after, upto],
+  };
+  const fix = new Corrections();
   if (mode === 'delete') {
-    const [{ changing }] = await m.query(`SELECT count(*)::int AS changing FROM ${lines} u WHERE ${LINES}`, [
-      after,
-      upto,
-    ]);
-    const deleted = await m.query(
+    const [, deleted] = await m.query(
       `UPDATE customers c SET deleted_at = now(), updated_at = now()
        FROM ${lines} u JOIN ${stage} s ON s.line = u.line
-       WHERE ${range} AND c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
-      args,
+       WHERE ${chunk.range} AND c.account_id = $1 AND c.customer_number = s.number AND c.deleted_at IS NULL`,
+      chunk.args,
     );
     // Deleted meanwhile, or renumbered: nothing left to delete.
-    const gone = changing - (deleted[1] as number);
-    return gone ? { deleted: -gone, unchanged: gone } : undefined;
+    fix.move('deleted', 'unchanged', rows - (deleted as number));
+    return fix.counts();
   }
   // The groups, catalogues and labels the chunk names stay until it commits (or it fails here, writing nothing).
   await lockChunkReferences(m, accountId, stage);
@@ -70,39 +73,35 @@ export async function applyCustomerChunk(
   // needs: the other, with nothing to find, was planned against the whole account and cost up to a second a chunk.
   const [{ created, stored }] = await m.query(
     `SELECT count(*) FILTER (WHERE u.created)::int AS created, count(*) FILTER (WHERE NOT u.created)::int AS stored
-     FROM ${lines} u WHERE ${LINES}`,
+     FROM ${lines} u WHERE u.line > $1 AND u.line <= $2`,
     [after, upto],
   );
   // The new customers go in sorted by number (close together in its index): room to sort a chunk in memory.
   await m.query(`SET LOCAL work_mem = '64MB'`);
-  const fix = new Corrections();
   if (stored > 0) {
-    const updated = await updateStored(m, stage, lines, range, args, 'NOT u.created');
+    const updated = await updateStored(chunk, 'NOT u.created');
     if (updated < stored) {
       // Some customer already matched (unchanged), or no longer has the line's number: upsert creates that
       // number if the line names the customer, as a new customer needs; otherwise the line is skipped.
       const gone = `NOT u.created AND NOT EXISTS
         (SELECT FROM customers x WHERE x.account_id = $1 AND x.customer_number = s.number)`;
       const [{ missing }] = await m.query(
-        `SELECT count(*)::int AS missing FROM ${stagedLinesJoins(stage, lines)} WHERE ${gone} AND ${range}`,
-        args,
+        `SELECT count(*)::int AS missing FROM ${stagedLinesJoins(stage, lines)} WHERE ${gone} AND ${chunk.range}`,
+        chunk.args,
       );
-      const renumbered =
-        missing > 0 && mode === 'upsert'
-          ? await insertNew(m, stage, lines, range, args, `${gone} AND s.name <> ''`)
-          : 0;
+      const renumbered = missing > 0 && mode === 'upsert' ? await insertNew(chunk, `${gone} AND s.name <> ''`) : 0;
       fix.move('updated', 'unchanged', stored - updated - missing);
       fix.move('updated', 'created', renumbered);
       fix.move('updated', 'skipped', missing - renumbered);
     }
   }
   if (created > 0) {
-    const inserted = await insertNew(m, stage, lines, range, args, 'u.created');
+    const inserted = await insertNew(chunk, 'u.created');
     if (inserted < created) {
       // Numbers another writer took since the check.
       const taken = created - inserted;
       if (mode === 'upsert') {
-        const updated = await updateStored(m, stage, lines, range, args, 'u.created');
+        const updated = await updateStored(chunk, 'u.created');
         fix.move('created', 'updated', updated);
         fix.move('created', 'unchanged', taken - updated);
       } else fix.move('created', 'skipped', taken);
@@ -111,8 +110,17 @@ export async function applyCustomerChunk(
   return fix.counts();
 }
 
-/** A chunk's lines, by line range ($1, $2]. */
-const LINES = 'u.line > $1 AND u.line <= $2';
+/**
+ * What a chunk's statements share: its transaction, the import's staging and changing-lines tables, the
+ * condition that keeps both to the chunk's lines, and the arguments ($1 the account, $2 and $3 the line range).
+ */
+interface Chunk {
+  m: EntityManager;
+  stage: string;
+  lines: string;
+  range: string;
+  args: unknown[];
+}
 
 /** Lines a chunk counts under another outcome than the check did. */
 class Corrections {
@@ -135,14 +143,7 @@ const current = resolvedColumns.map((c) => `c.${c}`).join(', ');
  * unique index on the number, one probe per changed line, never a scan of the table. A plain UPDATE: INSERT ...
  * ON CONFLICT DO UPDATE took a fifth longer (it locks each row before it updates it).
  */
-async function updateStored(
-  m: EntityManager,
-  stage: string,
-  lines: string,
-  range: string,
-  args: unknown[],
-  which: string,
-): Promise<number> {
+async function updateStored({ m, stage, lines, range, args }: Chunk, which: string): Promise<number> {
   const [{ written }] = await m.query(
     recordingDigests(
       stage,
@@ -161,14 +162,7 @@ async function updateStored(
  * (no look before each row) nearly always does; if a customer took one since, the chunk's new customers go in
  * again, passing over that one (the caller decides what becomes of its line). How many went in.
  */
-async function insertNew(
-  m: EntityManager,
-  stage: string,
-  lines: string,
-  range: string,
-  args: unknown[],
-  which: string,
-): Promise<number> {
+async function insertNew({ m, stage, lines, range, args }: Chunk, which: string): Promise<number> {
   const insert = async (onConflict = ''): Promise<number> => {
     const [{ written }] = await m.query(
       recordingDigests(

@@ -87,6 +87,7 @@ export async function dropCustomerStaging(db: DataSource | EntityManager, jobRun
        ${codesOf(stage)}`,
   );
 }
+
 /** Upserts a customer's file row digest (the customer's one row in customer_import_digests). */
 export const UPSERT_DIGEST =
   'ON CONFLICT (account_id, customer_id) DO UPDATE SET digest = excluded.digest, row_xmin = excluded.row_xmin';

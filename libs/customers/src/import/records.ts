@@ -2,9 +2,9 @@ import {
   type CsvDialect,
   type CsvItem,
   type CsvSpan,
+  dialectOfSample,
   readCsvBatches,
   readCsvSpans,
-  resolveDialect,
   type SpanRecord,
   type SplitColumns,
   uploadHead,
@@ -21,8 +21,8 @@ const XLSX_BATCH = 1_000;
  */
 export async function dialectOf(ctx: JobContext<'customer-import'>): Promise<CsvDialect | null> {
   if (ctx.params.format === 'xlsx') return null;
-  if (workbookKind(await uploadHead(ctx.files, ctx.params.inputFile, 4)) === 'zip') return null;
-  return resolveDialect(ctx.files, ctx.params);
+  const sample = await uploadHead(ctx.files, ctx.params.inputFile);
+  return workbookKind(sample) === 'zip' ? null : dialectOfSample(sample, ctx.params);
 }
 
 /**
