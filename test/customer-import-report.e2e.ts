@@ -27,6 +27,8 @@ describe('customer import report', () => {
     expect(failed.job.state).toBe('failed');
     expect(failed.job.error.message).toContain('10 row(s) were rejected, more than maxErrors=0; nothing was changed');
     expect(await customer('E7')).toBeUndefined();
+    // It read every line (the header and 11 rows) before it failed, and says so.
+    expect(failed.job.progress).toMatchObject({ processed: 12, total: 12 });
     const lines = failed.errors.trim().split('\n');
     expect(lines[0]).toBe('line,column,value,message');
     expect(lines).toEqual(

@@ -87,6 +87,43 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('describes each JSON request body as the schema its handler checks, not a bare object', async () => {
+    const doc = (await request(h.app).get('/v1/openapi.json')).body;
+    const bodies: [string, object][] = [];
+    for (const [path, methods] of Object.entries(
+      doc.paths as Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>>,
+    )) {
+      for (const [method, op] of Object.entries(methods)) {
+        const schema = op.requestBody?.content?.['application/json']?.schema;
+        if (schema) bodies.push([`${method} ${path}`, schema]);
+      }
+    }
+    expect(bodies.length).toBeGreaterThan(15);
+    for (const [where, schema] of bodies) {
+      const described = 'properties' in schema || 'oneOf' in schema || 'anyOf' in schema;
+      expect({ where, described }).toEqual({ where, described: true });
+    }
+    const create = doc.paths['/v1/customers'].post.requestBody.content['application/json'].schema;
+    expect(create.required).toEqual(expect.arrayContaining(['number', 'name']));
+    expect(create.additionalProperties).toBe(false);
+    expect(create.properties.deliveryDays.anyOf[0].items.enum).toEqual([
+      'mon',
+      'tue',
+      'wed',
+      'thu',
+      'fri',
+      'sat',
+      'sun',
+    ]);
+    const exportKinds = doc.paths['/v1/exports'].post.requestBody.content['application/json'].schema.oneOf.map(
+      (b: { properties: { kind: { const: string } } }) => b.properties.kind.const,
+    );
+    expect(exportKinds).toEqual(['products', 'customers']);
+    // The list filter's query parameters are the filter's fields, with their types.
+    const since = doc.paths['/v1/customers'].get.parameters.find((p: { name: string }) => p.name === 'updatedSince');
+    expect(since.schema).toEqual({ type: 'string', format: 'date-time' });
+  });
+
   it('names only routes that exist: each documented path and method is served', async () => {
     const doc = (await request(h.app).get('/v1/openapi.json')).body;
     const paths = Object.entries(doc.paths as Record<string, Record<string, unknown>>);

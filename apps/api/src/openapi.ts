@@ -1,5 +1,4 @@
 import { JOB_STATES, jobKinds } from '@customer-hub/contracts';
-import { DIAGNOSTIC_LIMITS } from '@customer-hub/diagnostics';
 import { type RouteDef, toOpenApiPath } from './http/route';
 
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -131,41 +130,6 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
           properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
         },
         Job: jobSchema,
-        DiagnosticParams: {
-          type: 'object',
-          properties: {
-            steps: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxSteps, default: 10 },
-            stepMs: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxStepMs, default: 0 },
-            failAttempts: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxFailAttempts, default: 0 },
-          },
-        },
-        ExportRequest: {
-          type: 'object',
-          required: ['kind'],
-          properties: {
-            kind: { type: 'string', enum: ['products', 'customers'] },
-            format: { type: 'string', enum: ['csv', 'xlsx'], description: 'xlsx for customers only' },
-            customerRef: {
-              type: 'string',
-              description: "Products: only those in this customer's published purchase history",
-            },
-            filters: {
-              type: 'object',
-              description:
-                'Customers: group, label, catalogue, search, updatedSince, deleted (as for GET /v1/customers)',
-            },
-            bom: { type: 'boolean', description: 'Start the file with a UTF-8 byte-order mark (for Excel)' },
-          },
-        },
-        NewToken: {
-          type: 'object',
-          required: ['userId', 'name'],
-          properties: {
-            userId: { type: 'string', format: 'uuid' },
-            name: { type: 'string' },
-            expiresInDays: { type: 'integer' },
-          },
-        },
       },
       responses: {
         Error: json({ type: 'object', properties: { error: schemaRef('ErrorBody') } }, 'Error'),

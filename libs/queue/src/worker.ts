@@ -135,6 +135,8 @@ export class HubWorker {
       const final = badInput || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.error({ err, final }, final ? 'job failed' : 'job attempt failed; will retry');
       if (final) {
+        // How far it got: the last progress may have been held back by the write interval.
+        await ctx.flush().catch(() => {});
         await this.finishFailed(job.data, errorOf(err), err instanceof JobInputError ? err : undefined);
         if (committing) await this.tidy(run, log);
       } else {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryParameters } from './doc';
 
 /** The customer list filter: GET /v1/customers, bulk label edits and customer exports take the same one. */
 export const customerFilterQuery = z.object({
@@ -8,6 +9,8 @@ export const customerFilterQuery = z.object({
   search: z.string().trim().min(1).max(100).optional(),
   updatedSince: z.coerce
     .date({ error: 'not a date or time (ISO 8601: 2026-11-01 or 2026-11-01T09:00:00Z)' })
+    // What it is sent as (a coerced value has no JSON Schema of its own).
+    .meta({ type: 'string', format: 'date-time' })
     .optional(),
   // A query string gives "true"/"false"; a JSON body (exports, label edits) may give a boolean.
   deleted: z
@@ -15,13 +18,4 @@ export const customerFilterQuery = z.object({
     .optional(),
 });
 
-const FILTER_SCHEMAS: Record<string, object> = {
-  updatedSince: { type: 'string', format: 'date-time' },
-  deleted: { type: 'boolean' },
-};
-
-export const filterParameters = Object.keys(customerFilterQuery.shape).map((name) => ({
-  name,
-  in: 'query',
-  schema: FILTER_SCHEMAS[name] ?? { type: 'string' },
-}));
+export const filterParameters = queryParameters(customerFilterQuery);

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Small builders for the OpenAPI parts of route definitions, so each route says only what is its own. */
 
 /** A reference to a shared component, e.g. `ref('responses/Error')`. */
@@ -9,8 +11,24 @@ export const json = (description: string) => ({
   content: { 'application/json': { schema: { type: 'object' } } },
 });
 
-/** A JSON request body. */
-export const jsonBody = { content: { 'application/json': { schema: { type: 'object' } } } };
+/**
+ * The JSON Schema of what a request may send, made from the zod schema its handler parses with (so the
+ * document says what the code checks: fields, types, limits, enums, required ones).
+ */
+export function inputSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+}
+
+/** Query parameters, one per field of the zod object schema the handler parses the query with. */
+export const queryParameters = (schema: z.ZodObject) =>
+  Object.entries(schema.shape).map(([name, field]) => ({ name, in: 'query', schema: inputSchema(field) }));
+
+/** A JSON request body, as the zod schema its handler parses it with. */
+export const jsonBody = (schema: z.ZodType) => ({
+  required: true,
+  content: { 'application/json': { schema: inputSchema(schema) } },
+});
 
 /** A required string path parameter. */
 export const pathParam = (name: string, description?: string) => ({

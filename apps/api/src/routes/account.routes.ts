@@ -30,7 +30,7 @@ export const accountRoutes = defineRoutes([
       description:
         'Customers without delivery days of their own (`deliveryDays: null`) get these: ' +
         'their `effectiveDeliveryDays` follow.',
-      requestBody: jsonBody,
+      requestBody: jsonBody(accountDefaultsPatchSchema),
       responses: { 200: json('The account'), 400: ref('responses/Error') },
     },
     async handler(req, res, deps) {

@@ -29,6 +29,20 @@ import { parseBody, parseQuery } from '../http/validate';
 const code = z.string().trim().min(1).max(64);
 const name = z.string().trim().min(1).max(200);
 const codes = z.array(code).max(10_000).default([]);
+const newCatalogue = z.object({ code, name, main: z.boolean().default(false) }).strict();
+const cataloguePatch = z.object({ name: name.optional(), main: z.boolean().optional() }).strict();
+const catalogueProductsEdit = z.object({ add: codes, remove: codes }).strict();
+const labelBody = z.object({ name: labelSchema }).strict();
+const labelEdit = z
+  .object({
+    customerRefs: z.array(code).min(1).max(100_000).optional(),
+    filter: customerFilterQuery.optional(),
+    add: z.array(labelSchema).max(50).default([]),
+    remove: z.array(labelSchema).max(50).default([]),
+  })
+  .strict()
+  .refine((v) => (v.customerRefs === undefined) !== (v.filter === undefined), 'give customerRefs or filter, not both')
+  .refine((v) => v.add.length + v.remove.length > 0, 'give labels to add or remove');
 
 export const catalogueLabelRoutes = defineRoutes([
   {
@@ -46,11 +60,11 @@ export const catalogueLabelRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Create a catalogue (main: true makes it the main one)',
-      requestBody: jsonBody,
+      requestBody: jsonBody(newCatalogue),
       responses: { 201: json('The catalogue') },
     },
     async handler(req, res, deps) {
-      const k = parseBody(z.object({ code, name, main: z.boolean().default(false) }).strict(), req);
+      const k = parseBody(newCatalogue, req);
       res.status(201).json(await deps.ds.transaction((m) => createCatalogue(m, principalOf(req).accountId, k)));
     },
   },
@@ -61,11 +75,11 @@ export const catalogueLabelRoutes = defineRoutes([
     doc: {
       summary: 'Rename a catalogue, or make it the main one (main: true) or an additional one (main: false)',
       parameters: [pathParam('code')],
-      requestBody: jsonBody,
+      requestBody: jsonBody(cataloguePatch),
       responses: { 200: json('The catalogue'), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
-      const k = parseBody(z.object({ name: name.optional(), main: z.boolean().optional() }).strict(), req);
+      const k = parseBody(cataloguePatch, req);
       const out = await deps.ds.transaction((m) =>
         updateCatalogue(m, principalOf(req).accountId, String(req.params.code), k),
       );
@@ -114,11 +128,11 @@ export const catalogueLabelRoutes = defineRoutes([
     doc: {
       summary: 'Add and remove product codes of a catalogue',
       parameters: [pathParam('code')],
-      requestBody: jsonBody,
+      requestBody: jsonBody(catalogueProductsEdit),
       responses: { 200: json('The catalogue') },
     },
     async handler(req, res, deps) {
-      const e = parseBody(z.object({ add: codes, remove: codes }).strict(), req);
+      const e = parseBody(catalogueProductsEdit, req);
       const k = await deps.ds.transaction((m) =>
         editCatalogueProducts(m, principalOf(req).accountId, String(req.params.code), e.add, e.remove),
       );
@@ -139,9 +153,9 @@ export const catalogueLabelRoutes = defineRoutes([
     method: 'post',
     path: '/labels',
     permission: 'customers:write',
-    doc: { summary: 'Create a label', requestBody: jsonBody, responses: { 201: json('The label') } },
+    doc: { summary: 'Create a label', requestBody: jsonBody(labelBody), responses: { 201: json('The label') } },
     async handler(req, res, deps) {
-      const l = parseBody(z.object({ name: labelSchema }).strict(), req);
+      const l = parseBody(labelBody, req);
       res.status(201).json(await createLabel(deps.ds.manager, principalOf(req).accountId, l.name));
     },
   },
@@ -152,11 +166,11 @@ export const catalogueLabelRoutes = defineRoutes([
     doc: {
       summary: 'Rename a label on every customer',
       parameters: [pathParam('name')],
-      requestBody: jsonBody,
+      requestBody: jsonBody(labelBody),
       responses: { 200: json('The label') },
     },
     async handler(req, res, deps) {
-      const l = parseBody(z.object({ name: labelSchema }).strict(), req);
+      const l = parseBody(labelBody, req);
       const out = await deps.ds.transaction((m) =>
         renameLabel(m, principalOf(req).accountId, String(req.params.name), l.name),
       );
@@ -190,27 +204,12 @@ export const catalogueLabelRoutes = defineRoutes([
       description:
         'Up to LABEL_EDIT_SYNC_LIMIT customers change at once (200, with the given numbers that name no ' +
         'customer as unknownRefs); a larger selection runs as a job (202; its counts say how many were unknown).',
-      requestBody: jsonBody,
+      requestBody: jsonBody(labelEdit),
       responses: { 200: json('How many customers changed'), 202: { $ref: '#/components/responses/Accepted' } },
     },
     async handler(req, res, deps) {
       const accountId = principalOf(req).accountId;
-      const b = parseBody(
-        z
-          .object({
-            customerRefs: z.array(code).min(1).max(100_000).optional(),
-            filter: customerFilterQuery.optional(),
-            add: z.array(labelSchema).max(50).default([]),
-            remove: z.array(labelSchema).max(50).default([]),
-          })
-          .strict()
-          .refine(
-            (v) => (v.customerRefs === undefined) !== (v.filter === undefined),
-            'give customerRefs or filter, not both',
-          )
-          .refine((v) => v.add.length + v.remove.length > 0, 'give labels to add or remove'),
-        req,
-      );
+      const b = parseBody(labelEdit, req);
       const selection: LabelSelection = b.customerRefs
         ? { customerRefs: b.customerRefs }
         : { filter: b.filter as CustomerFilter };

@@ -21,6 +21,16 @@ import { parseBody, parseQuery } from '../http/validate';
 
 const noteParam = { name: 'note', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const noteBody = z.object({ body: z.string().trim().min(1).max(10_000) }).strict();
+const balanceAdjustment = z
+  .object({
+    balance: z.enum(['store_credit', 'on_account']),
+    amountMinor: z
+      .number()
+      .int()
+      .refine((n) => n !== 0 && Math.abs(n) <= 1e13, 'must be non-zero and at most 1e13'),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The live (not deleted) customer the path names, in the caller's account; 404 otherwise. */
@@ -67,7 +77,7 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: 'Add a note (stamped with time and operator)',
       parameters: [customerRefParam],
-      requestBody: jsonBody,
+      requestBody: jsonBody(noteBody),
       responses: { 201: json('The note') },
     },
     async handler(req, res, deps) {
@@ -84,7 +94,7 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: 'Edit a note (the old text is kept as a revision)',
       parameters: [customerRefParam, noteParam],
-      requestBody: jsonBody,
+      requestBody: jsonBody(noteBody),
       responses: { 200: json('The note') },
     },
     async handler(req, res, deps) {
@@ -132,24 +142,12 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: 'Adjust store credit or the on-account balance (minor units; recorded in the ledger)',
       parameters: [customerRefParam],
-      requestBody: jsonBody,
+      requestBody: jsonBody(balanceAdjustment),
       responses: { 201: json('The ledger entry'), 422: { $ref: '#/components/responses/Error' } },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
-      const a = parseBody(
-        z
-          .object({
-            balance: z.enum(['store_credit', 'on_account']),
-            amountMinor: z
-              .number()
-              .int()
-              .refine((n) => n !== 0 && Math.abs(n) <= 1e13, 'must be non-zero and at most 1e13'),
-            reason: z.string().trim().min(1).max(500),
-          })
-          .strict(),
-        req,
-      );
+      const a = parseBody(balanceAdjustment, req);
       const c = await customerOf(req, deps);
       const entry = await deps.ds.transaction((m) => adjustBalance(m, p.accountId, c.id, { ...a, userId: p.userId }));
       if (!entry) throw notFound('customer');

@@ -48,7 +48,7 @@ export const customerRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Create a customer',
-      requestBody: jsonBody,
+      requestBody: jsonBody(createCustomerSchema),
       responses: { 201: json('The customer'), 409: ref('responses/Error') },
     },
     async handler(req, res, deps) {
@@ -82,7 +82,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'Change parts of a customer (a new number is recorded in its history)',
       parameters: [customerRefParam],
-      requestBody: jsonBody,
+      requestBody: jsonBody(patchCustomerSchema),
       responses: { 200: json('The customer'), 404: ref('responses/Error'), 409: ref('responses/Error') },
     },
     async handler(req, res, deps) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { uploadLimits } from '../http/csv-upload';
+import { inputSchema, queryParameters } from '../http/doc';
 import { defineRoutes } from '../http/route';
 import { storeUpload } from '../http/upload';
 import { idempotencyKeyOf, parseBody, parseQuery } from '../http/validate';
@@ -27,17 +28,11 @@ export const diagnosticRoutes = defineRoutes([
         'retries work. Answers 202 with the job id; an Idempotency-Key returns the same job.',
       parameters: [
         { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', maxLength: 255 } },
-        { name: 'steps', in: 'query', schema: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxSteps } },
-        { name: 'stepMs', in: 'query', schema: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxStepMs } },
-        {
-          name: 'failAttempts',
-          in: 'query',
-          schema: { type: 'integer', minimum: 0, maximum: DIAGNOSTIC_LIMITS.maxFailAttempts },
-        },
+        ...queryParameters(params),
       ],
       requestBody: {
         content: {
-          'application/json': { schema: { $ref: '#/components/schemas/DiagnosticParams' } },
+          'application/json': { schema: inputSchema(params) },
           'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
           'text/csv': { schema: { type: 'string', format: 'binary' } },
         },

@@ -3,26 +3,34 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { customerFilterQuery } from '../http/customer-filter';
-import { ref } from '../http/doc';
+import { jsonBody, ref } from '../http/doc';
 import { HttpError } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
 
+const bom = z.boolean().default(false).meta({ description: 'Start the file with a UTF-8 byte-order mark (for Excel)' });
+const ownExportBody = z.object({ bom }).strict();
 const exportBody = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('products'),
       format: z.literal('csv').default('csv'),
-      customerRef: z.string().trim().min(1).max(64).optional(),
-      bom: z.boolean().default(false),
+      customerRef: z
+        .string()
+        .trim()
+        .min(1)
+        .max(64)
+        .optional()
+        .meta({ description: "Only the products in this customer's published purchase history" }),
+      bom,
     })
     .strict(),
   z
     .object({
       kind: z.literal('customers'),
       format: z.enum(['csv', 'xlsx']).default('csv'),
-      filters: customerFilterQuery.default({}),
-      bom: z.boolean().default(false),
+      filters: customerFilterQuery.default({}).meta({ description: 'As for GET /v1/customers' }),
+      bom,
     })
     .strict(),
 ]);
@@ -35,7 +43,7 @@ export const exportRoutes = defineRoutes([
     doc: {
       summary:
         "Export product data as CSV (all products, or those in one customer's purchase history), or customers as CSV or XLSX",
-      requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ExportRequest' } } } },
+      requestBody: jsonBody(exportBody),
       responses: { 202: ref('responses/Accepted'), 400: ref('responses/Error') },
     },
     async handler(req, res, deps) {
@@ -63,14 +71,12 @@ export const exportRoutes = defineRoutes([
     permission: 'me:exports',
     doc: {
       summary: 'A customer exports the product data of their own purchase history',
-      requestBody: {
-        content: { 'application/json': { schema: { type: 'object', properties: { bom: { type: 'boolean' } } } } },
-      },
+      requestBody: jsonBody(ownExportBody),
       responses: { 202: ref('responses/Accepted') },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
-      const body = parseBody(z.object({ bom: z.boolean().default(false) }), req);
+      const body = parseBody(ownExportBody, req);
       const customer = p.customerId
         ? await scoped(deps.ds.manager, p.accountId).repo(CustomerEntity).findOneBy({ id: p.customerId })
         : null;

@@ -3,7 +3,7 @@ import { isRole } from '@customer-hub/contracts';
 import { ApiTokenEntity, scoped, UserEntity } from '@customer-hub/db';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
-import { ref } from '../http/doc';
+import { jsonBody, ref } from '../http/doc';
 import { HttpError, notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { idParam, parseBody } from '../http/validate';
@@ -55,7 +55,7 @@ export const meRoutes = defineRoutes([
     permission: 'tokens:manage',
     doc: {
       summary: 'Issue a token for a user of the account; the token is in this answer only',
-      requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/NewToken' } } } },
+      requestBody: jsonBody(newToken),
       responses: { 201: ref('responses/IssuedToken'), 400: ref('responses/Error'), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {

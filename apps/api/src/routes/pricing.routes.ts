@@ -18,6 +18,23 @@ import { parseBody, parseQuery } from '../http/validate';
 
 const code = z.string().trim().min(1).max(64);
 const name = z.string().trim().min(1).max(200);
+const newGroup = z.object({ code, name, priceList: code.nullable().optional() }).strict();
+const groupPatch = z.object({ name: name.optional(), priceList: code.nullable().optional() }).strict();
+const newPriceList = z
+  .object({
+    code,
+    name,
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .default('EUR'),
+  })
+  .strict();
+const priceItems = z
+  .object({
+    items: z.array(z.object({ product: code, priceMinor: z.number().int().min(0).nullable() }).strict()).max(10_000),
+  })
+  .strict();
 
 export const pricingRoutes = defineRoutes([
   {
@@ -35,11 +52,11 @@ export const pricingRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Create a customer group, optionally mapped to a price list',
-      requestBody: jsonBody,
+      requestBody: jsonBody(newGroup),
       responses: { 201: json('The group') },
     },
     async handler(req, res, deps) {
-      const g = parseBody(z.object({ code, name, priceList: code.nullable().optional() }).strict(), req);
+      const g = parseBody(newGroup, req);
       res.status(201).json(await saveGroup(deps.ds.manager, principalOf(req).accountId, g));
     },
   },
@@ -50,11 +67,11 @@ export const pricingRoutes = defineRoutes([
     doc: {
       summary: 'Rename a group or change its price list',
       parameters: [pathParam('code')],
-      requestBody: jsonBody,
+      requestBody: jsonBody(groupPatch),
       responses: { 200: json('The group') },
     },
     async handler(req, res, deps) {
-      const g = parseBody(z.object({ name: name.optional(), priceList: code.nullable().optional() }).strict(), req);
+      const g = parseBody(groupPatch, req);
       const out = await updateGroup(deps.ds.manager, principalOf(req).accountId, String(req.params.code), g);
       if (!out) throw notFound('customer group');
       res.json(out);
@@ -88,21 +105,13 @@ export const pricingRoutes = defineRoutes([
     method: 'post',
     path: '/price-lists',
     permission: 'customers:write',
-    doc: { summary: 'Create a price list', requestBody: jsonBody, responses: { 201: json('The price list') } },
+    doc: {
+      summary: 'Create a price list',
+      requestBody: jsonBody(newPriceList),
+      responses: { 201: json('The price list') },
+    },
     async handler(req, res, deps) {
-      const p = parseBody(
-        z
-          .object({
-            code,
-            name,
-            currency: z
-              .string()
-              .regex(/^[A-Z]{3}$/)
-              .default('EUR'),
-          })
-          .strict(),
-        req,
-      );
+      const p = parseBody(newPriceList, req);
       res.status(201).json(await createPriceList(deps.ds.manager, principalOf(req).accountId, p));
     },
   },
@@ -132,20 +141,11 @@ export const pricingRoutes = defineRoutes([
     doc: {
       summary: 'Set prices (minor units) on a list; null removes a product',
       parameters: [pathParam('code')],
-      requestBody: jsonBody,
+      requestBody: jsonBody(priceItems),
       responses: { 200: json('The price list') },
     },
     async handler(req, res, deps) {
-      const { items } = parseBody(
-        z
-          .object({
-            items: z
-              .array(z.object({ product: code, priceMinor: z.number().int().min(0).nullable() }).strict())
-              .max(10_000),
-          })
-          .strict(),
-        req,
-      );
+      const { items } = parseBody(priceItems, req);
       const list = await deps.ds.transaction((m) =>
         setPrices(m, principalOf(req).accountId, String(req.params.code), items),
       );

@@ -209,6 +209,8 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     throw err;
   }
   const errors = await report.close();
+  // Every line is read, whether or not what follows fails the import.
+  await ctx.progress(loaded.seen, loaded.seen);
   const errorFile = jobFile('errors.csv', errors);
   const rejected = rowErrors + checked.rejected;
   const base = { rejected, skipped: checked.skipped, warnings: loaded.layout?.unknown.length ?? 0 };
@@ -223,7 +225,6 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     );
   }
   if (loaded.seen <= 1) throw await fail('The customer file has a header row but no data rows.');
-  await ctx.progress(loaded.seen, loaded.seen);
   const layout = loaded.layout;
   const outcomes = await withPgClient(ds, (client) =>
     inBulkTransaction(client, () => countOutcomes(ctx, client, stage, layout)),
