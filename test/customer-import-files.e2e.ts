@@ -113,6 +113,21 @@ describe('real customer files', () => {
     );
   });
 
+  it('says what a file sent as a workbook is when it is not one, and what to do', async () => {
+    const csvAsXlsx = await importFile('customer_number,name\nW1,Acme\n', '', XLSX);
+    expect(csvAsXlsx.job.state).toBe('failed');
+    expect(csvAsXlsx.job.error.message).toBe(
+      'The upload was sent as an XLSX workbook but is not one: a workbook starts with the bytes "PK", this file ' +
+        'with "customer_number,". If it is CSV text, send it as text/csv (or with format=csv).',
+    );
+    const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
+    const xlsAsXlsx = await importFile(xls, '?format=xlsx');
+    expect(xlsAsXlsx.job.error.message).toBe(
+      'The upload is an Excel 97–2003 workbook (.xls), which is not read: save it as .xlsx or CSV.',
+    );
+    expect(await customer('W1')).toBeUndefined();
+  });
+
   it('stops reading a workbook that unpacks past the limits', async () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('customers');

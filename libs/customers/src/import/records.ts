@@ -11,7 +11,7 @@ import {
   workbookKind,
 } from '@customer-hub/csv';
 import type { JobContext } from '@customer-hub/queue';
-import { readXlsxRecords } from './xlsx';
+import { readXlsxRecords, XlsxError } from './xlsx';
 
 const XLSX_BATCH = 1_000;
 
@@ -20,9 +20,23 @@ const XLSX_BATCH = 1_000;
  * archive's (an XLSX sent as text/csv with no .xlsx name; a ZIP is never CSV text).
  */
 export async function dialectOf(ctx: JobContext<'customer-import'>): Promise<CsvDialect | null> {
-  if (ctx.params.format === 'xlsx') return null;
   const sample = await uploadHead(ctx.files, ctx.params.inputFile);
-  return workbookKind(sample) === 'zip' ? null : dialectOfSample(sample, ctx.params);
+  const kind = workbookKind(sample);
+  if (ctx.params.format === 'xlsx' && kind !== 'zip') throw new XlsxError(notAWorkbook(sample, kind));
+  return kind === 'zip' ? null : dialectOfSample(sample, ctx.params);
+}
+
+/** Why an upload sent as an XLSX workbook (by its type, its .xlsx name or format=xlsx) is not one. */
+function notAWorkbook(head: Buffer, kind: 'xls' | null): string {
+  if (kind === 'xls') {
+    return 'The upload is an Excel 97–2003 workbook (.xls), which is not read: save it as .xlsx or CSV.';
+  }
+  if (head.length === 0) return 'The upload is empty.';
+  const start = JSON.stringify(head.subarray(0, 16).toString('latin1'));
+  return (
+    `The upload was sent as an XLSX workbook but is not one: a workbook starts with the bytes "PK", ` +
+    `this file with ${start}. If it is CSV text, send it as text/csv (or with format=csv).`
+  );
 }
 
 /**
