@@ -41,7 +41,10 @@ describe('customers', () => {
       customFields: { route: 'R7' },
     });
     expect((await staff.post('/v1/customers', { number: 'A-1', name: 'Again' })).status).toBe(409);
-    expect((await staff.post('/v1/customers', { number: 'A-2' })).body.error.code).toBe('invalid_body');
+    expect((await staff.post('/v1/customers', { number: 'A-2' })).body.error).toMatchObject({
+      code: 'invalid_body',
+      details: [{ field: 'body.name', message: 'required' }],
+    });
 
     const patched = await staff.patch('/v1/customers/A-1', {
       number: 'A-100',

@@ -11,12 +11,18 @@ export function idParam(req: Request, name = 'id', what = 'resource'): string {
   return v.toLowerCase();
 }
 
+/** zod's message for a missing field says what it expected and that it "received undefined": say it's required. */
+const parseOptions = {
+  error: (issue: z.core.$ZodRawIssue) =>
+    issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined,
+};
+
 function issuesOf(err: z.ZodError, where: string) {
   return err.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
-  const r = schema.safeParse(req.query);
+  const r = schema.safeParse(req.query, parseOptions);
   if (!r.success)
     throw new HttpError(400, 'invalid_query', 'Query parameters are not valid.', issuesOf(r.error, 'query'));
   return r.data;
@@ -26,7 +32,7 @@ export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer
   if (req.body === undefined && req.headers['content-length'] && !req.is('application/json')) {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
-  const r = schema.safeParse(req.body ?? {});
+  const r = schema.safeParse(req.body ?? {}, parseOptions);
   if (!r.success) throw new HttpError(400, 'invalid_body', 'Request body is not valid.', issuesOf(r.error, 'body'));
   return r.data;
 }
