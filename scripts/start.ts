@@ -22,6 +22,7 @@ const DEMO = { slug: 'demo', name: 'Demo Wholesale', adminEmail: 'admin@demo.tes
  */
 async function main() {
   const { config, logger } = bootstrap('hub');
+  const shutdown = onShutdown(logger);
   try {
     await ensureDatabase(config.database.url);
   } catch (err) {
@@ -32,6 +33,7 @@ async function main() {
     );
   }
   const ds = await connectPostgres(config, 5_000);
+  shutdown.add(() => ds.destroy());
   const applied = await runMigrations(ds);
   if (applied.length) logger.info({ applied }, 'applied migrations');
   await checkRedis(config, 5_000);
@@ -41,10 +43,14 @@ async function main() {
 
   const files = new LocalFileStore(config.files.dir);
   const queues = new QueueRegistry(config);
+  shutdown.add(() => queues.close());
   const redis = createRedisClient(config);
   redis.on('error', () => {});
+  shutdown.add(() => redis.disconnect());
   const workers = await startWorkers({ config, ds, files, queues, logger });
+  shutdown.add(() => workers.stop());
   const api = await startApi({ config, ds, queues, redis, files, logger });
+  shutdown.add(() => api.stop());
 
   const lines = [
     '',
@@ -59,14 +65,6 @@ async function main() {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-
-  onShutdown(logger, async () => {
-    await api.stop();
-    await workers.stop();
-    await queues.close();
-    redis.disconnect();
-    await ds.destroy();
-  });
 }
 
 main().catch((err) => fatal(bootstrap('hub').logger, err));

@@ -29,6 +29,8 @@ describe('customer import report', () => {
     expect(await customer('E7')).toBeUndefined();
     // It read every line (the header and 11 rows) before it failed, and says so.
     expect(failed.job.progress).toMatchObject({ processed: 12, total: 12 });
+    expect(failed.job.request).toMatchObject({ mode: 'upsert', blank: 'ignore', maxErrors: 0, validateOnly: false });
+    expect(failed.job.request).not.toHaveProperty('inputFile');
     const lines = failed.errors.trim().split('\n');
     expect(lines[0]).toBe('line,column,value,message');
     expect(lines).toEqual(

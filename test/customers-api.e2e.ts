@@ -201,6 +201,12 @@ describe('customers', () => {
     const byRefs = await admin.post('/v1/customers/labels', { customerRefs: ['B-1', 'B-2', 'B-3', 'B-9'], add: ['x'] });
     expect(byRefs.status).toBe(202);
     expect((await waitForJob(h.ds, byRefs.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 1 });
+    // The job says what it was asked, the numbers as how many there were.
+    expect((await admin.get(`/v1/jobs/${byRefs.body.jobId}`)).body.request).toEqual({
+      selection: { customerRefCount: 4 },
+      add: ['x'],
+      remove: [],
+    });
     const undo = await admin.post('/v1/customers/labels', { filter: { search: 'B-' }, remove: ['x'] });
     expect((await waitForJob(h.ds, undo.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 0 });
     expect((await admin.get('/v1/customers/B-3')).body.labels).toEqual(['bulk', 'old']);

@@ -68,6 +68,9 @@ describe('a job end to end', () => {
     const run = await waitForJob(h.ds, res.body.jobId);
     expect(run.state).toBe('succeeded');
     expect(run.counts).toEqual({ steps: 1, lines: 3, bytes: Buffer.byteLength(body) });
+    // What it was asked, without the stored upload's key.
+    const job = (await request(h.app).get(`/v1/jobs/${res.body.jobId}`).set(bearer(acme.tokens.admin))).body;
+    expect(job.request).toEqual({ steps: 1, stepMs: 0, failAttempts: 0 });
   });
 
   it('retries a transient fault with backoff and does not double the work', async () => {

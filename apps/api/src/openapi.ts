@@ -83,6 +83,12 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
           total: { type: ['integer', 'null'] },
         },
       },
+      request: {
+        type: 'object',
+        description:
+          'What the job was asked to do: its options as given (fileName, mode, validateOnly, filter…); a label ' +
+          "edit's customer numbers as customerRefCount.",
+      },
       counts: { type: 'object', additionalProperties: { type: 'integer' } },
       submittedBy: { type: 'string', format: 'uuid' },
       attempts: { type: 'integer' },

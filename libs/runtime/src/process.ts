@@ -15,10 +15,19 @@ export function bootstrap(name: string): { config: Config; logger: Logger } {
   }
 }
 
+/** What a process stops on its way out (see {@link onShutdown}). */
+export interface Shutdown {
+  /** Adds something started, to stop on the way out: what was added last is stopped first. */
+  add(stop: () => Promise<void> | void): void;
+}
+
 /**
- * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stopping failed). A second signal exits at once.
+ * Stops the process on SIGTERM or SIGINT: stops what was added so far, last first, then exits 0 (1 if stopping
+ * failed). A second signal exits at once. Installed before anything starts, so a signal at any moment of a
+ * start (even just after it says it is ready) stops the process in order instead of killing it.
  */
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+export function onShutdown(logger: Logger): Shutdown {
+  const started: (() => Promise<void> | void)[] = [];
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -27,7 +36,9 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stop().then(
+    (async () => {
+      for (const stop of started.reverse()) await stop();
+    })().then(
       () => process.exit(0),
       (err) => {
         logger.error({ err }, 'shutdown failed');
@@ -37,6 +48,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  return { add: (stop) => void started.push(stop) };
 }
 
 /** Last words for a process that cannot start: the message alone, no stack, for a readable terminal. */

@@ -11,6 +11,7 @@ export function presentJob(run: JobRun) {
       processed: run.progressProcessed,
       total: run.progressTotal,
     },
+    request: requestOf(run),
     counts: run.counts,
     submittedBy: run.submittedBy,
     attempts: run.attempts,
@@ -27,4 +28,15 @@ export function presentJob(run: JobRun) {
       url: `/v1/jobs/${run.id}/files/${encodeURIComponent(f.name)}`,
     })),
   };
+}
+
+/**
+ * What the job was asked to do, as its parameters say (file name, mode, options, filter…), for whoever watches
+ * it: without the stored upload's key, and a label edit's customer numbers (up to 100,000) as how many there are.
+ */
+function requestOf(run: JobRun): Record<string, unknown> {
+  const { inputFile: _, ...request } = run.params;
+  const selection = request.selection as { customerRefs?: unknown[] } | undefined;
+  if (Array.isArray(selection?.customerRefs)) request.selection = { customerRefCount: selection.customerRefs.length };
+  return request;
 }
