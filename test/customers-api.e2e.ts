@@ -225,6 +225,33 @@ describe('customers', () => {
   });
 });
 
+describe('the OpenAPI Customer schema', () => {
+  it('names every field a customer has, and no other, with the nested ones', async () => {
+    const admin = as(acme.tokens.admin);
+    await admin.post('/v1/customers', { number: 'DOC-1', name: 'Documented', contacts: [{ name: 'Ann' }] });
+    const shown = (await admin.get('/v1/customers/DOC-1')).body;
+    const doc = (await admin.get('/v1/openapi.json')).body;
+    const schema = doc.components.schemas.Customer;
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(shown).sort());
+    expect([...schema.required].sort()).toEqual(Object.keys(shown).sort());
+    expect(Object.keys(schema.properties.cutoff.properties).sort()).toEqual(Object.keys(shown.cutoff).sort());
+    expect(Object.keys(schema.properties.addresses.properties).sort()).toEqual(Object.keys(shown.addresses).sort());
+    expect(Object.keys(schema.properties.storeCredit.properties).sort()).toEqual(Object.keys(shown.storeCredit).sort());
+    expect(schema.properties.effectiveDeliveryDays.items.enum).toEqual([
+      'mon',
+      'tue',
+      'wed',
+      'thu',
+      'fri',
+      'sat',
+      'sun',
+    ]);
+    expect(doc.paths['/v1/customers/{ref}'].get.responses[200].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Customer',
+    });
+  });
+});
+
 describe('access', () => {
   it('lets ops read but not write, and keeps customers out', async () => {
     await as(acme.tokens.admin).post('/v1/customers', { number: 'R-1', name: 'Roles' });

@@ -1,4 +1,6 @@
 import { JOB_STATES, jobKinds } from '@customer-hub/contracts';
+import { customerViewSchema } from '@customer-hub/customers';
+import { outputSchema } from './http/doc';
 import { type RouteDef, toOpenApiPath } from './http/route';
 
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -136,6 +138,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
           properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
         },
         Job: jobSchema,
+        Customer: outputSchema(customerViewSchema),
       },
       responses: {
         Error: json({ type: 'object', properties: { error: schemaRef('ErrorBody') } }, 'Error'),

@@ -5,20 +5,23 @@ import { z } from 'zod';
 /** A reference to a shared component, e.g. `ref('responses/Error')`. */
 export const ref = (name: string) => ({ $ref: `#/components/${name}` });
 
-/** A JSON response with a description. */
-export const json = (description: string) => ({
+/** A JSON response with a description, and its schema where the document has one. */
+export const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
-  content: { 'application/json': { schema: { type: 'object' } } },
+  content: { 'application/json': { schema } },
 });
 
 /**
  * The JSON Schema of what a request may send, made from the zod schema its handler parses with (so the
  * document says what the code checks: fields, types, limits, enums, required ones).
  */
-export function inputSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+export function inputSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   return rest;
 }
+
+/** The JSON Schema of what a response holds, from the zod schema its presenter's return type is. */
+export const outputSchema = (schema: z.ZodType) => inputSchema(schema, 'output');
 
 /** Query parameters, one per field of the zod object schema the handler parses the query with. */
 export const queryParameters = (schema: z.ZodObject) =>

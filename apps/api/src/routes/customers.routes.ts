@@ -30,7 +30,16 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'Customers by number, filtered; cursor pagination',
       parameters: [...filterParameters, ...pageParameters(...CUSTOMER_PAGE)],
-      responses: { 200: json('A page of customers and the next cursor') },
+      responses: {
+        200: json('A page of customers and the next cursor', {
+          type: 'object',
+          required: ['items', 'nextCursor'],
+          properties: {
+            items: { type: 'array', items: ref('schemas/Customer') },
+            nextCursor: { type: ['string', 'null'] },
+          },
+        }),
+      },
     },
     async handler(req, res, deps) {
       const { limit, cursor, ...filter } = parseQuery(listQuery, req);
@@ -49,7 +58,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'Create a customer',
       requestBody: jsonBody(createCustomerSchema),
-      responses: { 201: json('The customer'), 409: ref('responses/Error') },
+      responses: { 201: json('The customer', ref('schemas/Customer')), 409: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const input = parseBody(createCustomerSchema, req);
@@ -67,7 +76,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'One customer by number',
       parameters: [customerRefParam],
-      responses: { 200: json('The customer'), 404: ref('responses/Error') },
+      responses: { 200: json('The customer', ref('schemas/Customer')), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const c = await getCustomer(deps.ds.manager, principalOf(req).accountId, String(req.params.ref));
@@ -83,7 +92,11 @@ export const customerRoutes = defineRoutes([
       summary: 'Change parts of a customer (a new number is recorded in its history)',
       parameters: [customerRefParam],
       requestBody: jsonBody(patchCustomerSchema),
-      responses: { 200: json('The customer'), 404: ref('responses/Error'), 409: ref('responses/Error') },
+      responses: {
+        200: json('The customer', ref('schemas/Customer')),
+        404: ref('responses/Error'),
+        409: ref('responses/Error'),
+      },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
@@ -117,7 +130,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'Restore a soft-deleted customer',
       parameters: [customerRefParam],
-      responses: { 200: json('The customer') },
+      responses: { 200: json('The customer', ref('schemas/Customer')) },
     },
     async handler(req, res, deps) {
       const accountId = principalOf(req).accountId;

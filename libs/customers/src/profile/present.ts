@@ -1,3 +1,14 @@
+import { z } from 'zod';
+import { DAYS, type Day } from '../fields';
+import {
+  type Address,
+  addressSchema,
+  type Contact,
+  contactSchema,
+  type OtherAddress,
+  otherAddressSchema,
+} from './schema';
+
 /** A customers row with its group and catalogue codes, as SQL returns it. */
 export interface CustomerRow {
   id: string;
@@ -17,13 +28,14 @@ export interface CustomerRow {
   cutoff_time: string | null;
   cutoff_type: 'strict' | 'flexible';
   /** The customer's own delivery days; NULL: the account's. */
-  delivery_days: string[] | null;
-  account_delivery_days: string[];
+  delivery_days: Day[] | null;
+  account_delivery_days: Day[];
   labels: string[];
-  billing_address: Record<string, string> | null;
-  shipping_address: Record<string, string> | null;
-  other_addresses: Record<string, string>[];
-  contacts: Record<string, unknown>[];
+  billing_address: Address | null;
+  shipping_address: Address | null;
+  other_addresses: OtherAddress[];
+  /** An import may leave an empty slot before a filled one (see presentCustomer). */
+  contacts: (Contact | null)[];
   currency: string;
   store_credit_minor: string;
   on_account_minor: string;
@@ -35,8 +47,52 @@ export interface CustomerRow {
   deleted_at: Date | null;
 }
 
+const money = z.object({ amountMinor: z.number().int(), currency: z.string().length(3) });
+const timestamp = z.string().meta({ format: 'date-time' });
+
+/**
+ * The customer as the API shows it: the shape {@link presentCustomer} must return (its return type is this
+ * schema's), and the one the OpenAPI document describes.
+ */
+export const customerViewSchema = z.object({
+  number: z.string(),
+  type: z.enum(['business', 'consumer']),
+  name: z.string(),
+  contactName: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  group: z.string().nullable().meta({ description: "The customer group's code" }),
+  pricingTier: z.string().nullable(),
+  catalogue: z
+    .string()
+    .nullable()
+    .meta({ description: "The catalogue assigned to the customer; null: the account's main one" }),
+  effectiveCatalogue: z.string().nullable().meta({ description: 'The catalogue the customer gets' }),
+  paymentTerms: z.string().nullable(),
+  cutoff: z.object({ enabled: z.boolean(), time: z.string().nullable(), type: z.enum(['strict', 'flexible']) }),
+  deliveryDays: z.array(z.enum(DAYS)).nullable().meta({ description: "The customer's own days; null: the account's" }),
+  effectiveDeliveryDays: z.array(z.enum(DAYS)).meta({ description: 'The days the customer gets' }),
+  labels: z.array(z.string()),
+  addresses: z.object({
+    billing: addressSchema.nullable(),
+    shipping: addressSchema.nullable(),
+    other: z.array(otherAddressSchema),
+  }),
+  contacts: z.array(contactSchema),
+  storeCredit: money,
+  onAccount: money,
+  loyaltyPoints: z.number().int(),
+  portalAccess: z.boolean(),
+  customFields: z.record(z.string(), z.string()),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  deletedAt: timestamp.nullable().meta({ description: 'Set while the customer is deleted (restore clears it)' }),
+});
+
+export type CustomerView = z.output<typeof customerViewSchema>;
+
 /** The customer as the API shows it. */
-export function presentCustomer(r: CustomerRow) {
+export function presentCustomer(r: CustomerRow): CustomerView {
   return {
     number: r.customer_number,
     type: r.type,
@@ -57,7 +113,7 @@ export function presentCustomer(r: CustomerRow) {
     labels: r.labels,
     addresses: { billing: r.billing_address, shipping: r.shipping_address, other: r.other_addresses },
     // An import may leave an empty slot before a filled one (kept as null: see the import's contacts).
-    contacts: r.contacts.filter((c) => c !== null),
+    contacts: r.contacts.filter((c): c is Contact => c !== null),
     storeCredit: { amountMinor: Number(r.store_credit_minor), currency: r.currency },
     onAccount: { amountMinor: Number(r.on_account_minor), currency: r.currency },
     loyaltyPoints: Number(r.loyalty_points),
@@ -68,5 +124,3 @@ export function presentCustomer(r: CustomerRow) {
     deletedAt: r.deleted_at?.toISOString() ?? null,
   };
 }
-
-export type CustomerView = ReturnType<typeof presentCustomer>;

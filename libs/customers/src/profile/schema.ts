@@ -35,6 +35,12 @@ export const contactSchema = z
   })
   .strict();
 
+export const otherAddressSchema = addressSchema.extend({ label: text(100).optional() });
+
+export type Address = z.output<typeof addressSchema>;
+export type OtherAddress = z.output<typeof otherAddressSchema>;
+export type Contact = z.output<typeof contactSchema>;
+
 export const customerNumberSchema = text(64).min(1);
 export const labelSchema = noPipe(text(64).min(1));
 
@@ -69,7 +75,7 @@ export const profileFields = {
     .object({
       billing: addressSchema.nullable(),
       shipping: addressSchema.nullable(),
-      other: z.array(addressSchema.extend({ label: text(100).optional() })).max(20),
+      other: z.array(otherAddressSchema).max(20),
     })
     .partial()
     .strict(),
