@@ -103,6 +103,25 @@ describe('real customer files', () => {
     expect(untyped.job.counts).toMatchObject({ unchanged: 3, rejected: 0 });
   });
 
+  it("names a workbook's columns by their letters in the error report, as the spreadsheet shows them", async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('customers').addRows([
+      ['customer_number', 'name', 'email', 'colour', 'customer_group'],
+      ['L1', 'Lettered', 'not-an-email', 'red', ''],
+      ['L2', 'Grouped', '', '', 'NOPE'],
+      ['L1', 'Again', '', '', ''],
+    ]);
+    const { job, errors } = await importFile(Buffer.from(await book.xlsx.writeBuffer()), '?maxErrors=5', XLSX);
+    expect(job.counts).toMatchObject({ rejected: 3, warnings: 1 });
+    expect(errors.trim().split('\n')).toEqual([
+      'line,column,value,message',
+      '1,D (colour),colour,"warning: unknown column, ignored"',
+      '2,C (email),not-an-email,email is not an email address',
+      '3,E (customer_group),NOPE,no customer group has the code NOPE',
+      '4,A (customer_number),L1,customer number L1 already appears on line 2; give each customer once',
+    ]);
+  });
+
   it('refuses an Excel 97–2003 workbook (.xls) with what to do, not as binary noise', async () => {
     const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
     const { job } = await importFile(xls);

@@ -110,6 +110,22 @@ describe('customer import report', () => {
     ]);
   });
 
+  it('finds a number given twice when its first row is bad too, read in one pass or in two', async () => {
+    const file = 'customer_number,name,email\nT1,First,not-an-email\nT1,Second,t1@example.com\nT2,Other,\n';
+    const expected = [
+      'line,column,value,message',
+      '2,3 (email),not-an-email,email is not an email address',
+      '3,1 (customer_number),T1,customer number T1 already appears on line 2; give each customer once',
+    ];
+    // The first import of this header reads in one pass; T2's record makes the next one read in two.
+    for (const pass of [1, 2]) {
+      const { job, errors } = await importFile(file, '?maxErrors=5');
+      expect({ pass, counts: job.counts }).toMatchObject({ pass, counts: { rejected: 2 } });
+      expect(errors.trim().split('\n')).toEqual(expected);
+    }
+    expect(await customer('T1')).toBeUndefined();
+  });
+
   it('reports every problem when there are more than a page of them, split anywhere', async () => {
     // Line 2 has one problem, every later line two: the report's pages of 10,000 end inside line 5002.
     const rows = ['customer_number,name,customer_group,catalogue', 'P0,One,NOPE,'];

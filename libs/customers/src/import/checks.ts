@@ -1,9 +1,9 @@
 import type { ErrorReport } from '@customer-hub/csv';
 import type { PoolClient } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
+import { columnLabel, type FileColumns } from './columns';
 import type { Layout } from './layout';
 import { resolveJoins } from './resolve-sql';
-import { columnLabel } from './staging';
 
 /**
  * Checks that need the database or the whole file. Every problem found is kept in `problems`, rejecting its row
@@ -24,8 +24,8 @@ export async function createProblems(client: PoolClient, stage: string): Promise
 }
 
 /** Where a check's problem is: the column of a field, named as the file names it. */
-function places(layout: Layout, header: string[]) {
-  const where = (i: number) => columnLabel(header, i);
+function places(layout: Layout, columns: FileColumns) {
+  const where = (i: number) => columnLabel(columns, i);
   const whereField = (column: string) => {
     const at = layout.scalars.find((s) => s.field.column === column);
     if (at) return where(at.index);
@@ -53,26 +53,30 @@ async function addProblems(client: PoolClient, stage: string, checks: string[], 
 /**
  * Checks of every row read (`raw`: the first-pass table, or the staging table when read in one pass), before
  * any is parsed in two passes: a number given twice (rejected; not looked for when the reader saw every number
- * `unique`), and what the mode leaves alone (skipped).
+ * `unique`), and what the mode leaves alone (skipped). Read in one pass, the staging table also holds the rows
+ * already rejected, by their number alone (see RowStager.numberOnly), so a number is found given twice whether
+ * or not its other rows are good, as in two passes; they are dropped here, and not reported again.
  */
 export async function checkNumbers(
   client: PoolClient,
   ctx: Ctx,
-  { stage, raw, unique }: { stage: string; raw: string; unique: boolean },
+  { stage, raw, unique, numberOnly }: { stage: string; raw: string; unique: boolean; numberOnly: number },
   layout: Layout,
-  header: string[],
+  columns: FileColumns,
 ) {
   const { params, run } = ctx;
+  // How many rejected rows a read in one pass staged by their number alone.
+  const unreported = numberOnly > 0 ? 'AND s.rejected IS NOT TRUE' : '';
   // $1 is the number's column; $2 the account, for the mode's checks.
   const customer = `${raw} s LEFT JOIN customers c ON c.account_id = $2 AND c.customer_number = s.number`;
   const checks: string[] = [];
   if (!unique) {
     // The numbers given twice first (a hash aggregate), then their later lines: half the time of a window.
     checks.push(
-      `SELECT r.line, $1, r.number, 'customer number ' || r.number || ' already appears on line ' || d.first || '; give each customer once', false
-       FROM ${raw} r JOIN (SELECT number, min(line) AS first FROM ${raw} GROUP BY number HAVING count(*) > 1) d
-         ON d.number = r.number
-       WHERE r.line <> d.first`,
+      `SELECT s.line, $1, s.number, 'customer number ' || s.number || ' already appears on line ' || d.first || '; give each customer once', false
+       FROM ${raw} s JOIN (SELECT number, min(line) AS first FROM ${raw} GROUP BY number HAVING count(*) > 1) d
+         ON d.number = s.number
+       WHERE s.line <> d.first ${unreported}`,
     );
   }
   if (params.mode === 'create') {
@@ -80,29 +84,31 @@ export async function checkNumbers(
       `SELECT s.line, $1, s.number, 'skipped: customer ' || s.number || CASE WHEN c.deleted_at IS NULL
          THEN ' already exists (mode=create leaves it alone)'
          ELSE ' exists, deleted (mode=create leaves it alone; mode=upsert restores it)' END, true
-       FROM ${customer} WHERE c.id IS NOT NULL`,
+       FROM ${customer} WHERE c.id IS NOT NULL ${unreported}`,
     );
   }
   if (params.mode === 'update' || params.mode === 'delete') {
     checks.push(
       `SELECT s.line, $1, s.number, 'skipped: no customer has the number ' || s.number, true
-       FROM ${customer} WHERE c.id IS NULL`,
+       FROM ${customer} WHERE c.id IS NULL ${unreported}`,
     );
   }
-  if (checks.length === 0) return;
-  const where = places(layout, header).where(layout.key);
-  await addProblems(client, stage, checks, params.mode === 'upsert' ? [where] : [where, run.accountId]);
+  if (checks.length > 0) {
+    const where = places(layout, columns).where(layout.key);
+    await addProblems(client, stage, checks, params.mode === 'upsert' ? [where] : [where, run.accountId]);
+  }
+  if (numberOnly > 0) await client.query(`DELETE FROM ${stage} WHERE rejected`);
 }
 
 /**
  * Checks of the parsed rows: unknown group or catalogue codes, a new customer without a name (rejected). Those
  * rows leave staging.
  */
-export async function checkParsed(client: PoolClient, ctx: Ctx, stage: string, layout: Layout, header: string[]) {
+export async function checkParsed(client: PoolClient, ctx: Ctx, stage: string, layout: Layout, columns: FileColumns) {
   const { params, run } = ctx;
   if (params.mode !== 'delete') {
     const joins = resolveJoins(stage);
-    const { whereField } = places(layout, header);
+    const { whereField } = places(layout, columns);
     await addProblems(
       client,
       stage,

@@ -3,6 +3,7 @@ import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, wi
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
 import { checkNumbers, checkParsed, createProblems, reportProblems } from './checks';
+import { columnLabel, columnPosition, type FileColumns } from './columns';
 import { createRawStagingSql, type DigestKey, digestKey, FirstPass, rawStagingOf, recordDigest } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { dialectOf, readRecordBatches } from './records';
@@ -22,9 +23,14 @@ interface Loaded {
   seen: number;
   /** Data rows rejected while reading (each may have several problems in the report). */
   rejected: number;
+  /** Of those, the ones staged by their number alone (see RowStager.numberOnly). */
+  numberOnly: number;
   /** Whether each number read came after the one before (see {@link NumberOrder}). */
   order: NumberOrder;
 }
+
+/** The file's columns as its problems name them (by letter in a workbook). */
+const columnsOf = (l: Loaded): FileColumns => ({ header: l.header, workbook: l.dialect === null });
 
 /**
  * Whether the numbers read so far come in strictly increasing order (as in an export, sorted by number): then
@@ -58,9 +64,11 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     key: [0, 0],
     seen: 0,
     rejected: 0,
+    numberOnly: 0,
     order: new NumberOrder(),
   };
-  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete' };
+  const workbook = dialect === null;
+  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete', workbook };
   // Every column until the header decides how the rest is read (see FirstPass.upTo).
   const columns = { upTo: Number.POSITIVE_INFINITY };
   // The batches up to the header's, read first.
@@ -114,7 +122,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
             // A spreadsheet saves a blank column after the table as one with no header.
             await report.add({
               line: item.line,
-              column: u.header ? `${u.index + 1} (${u.header})` : String(u.index + 1),
+              column: u.header ? columnLabel(columnsOf(state), u.index) : columnPosition(u.index, workbook),
               value: u.header,
               message: u.header ? 'warning: unknown column, ignored' : 'warning: column without a header, ignored',
             });
@@ -137,6 +145,11 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
           } else {
             state.rejected++;
             await reportRejected(report, item.line, staged.problems);
+            if (staged.number !== undefined) {
+              state.numberOnly++;
+              state.order.add(staged.number);
+              out.push(state.stager!.numberOnly(item.line, staged.number));
+            }
           }
         }
       }
@@ -179,7 +192,13 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       if (twoPass) await analyzeIfStale(ctx.ds, 'customer_import_digests');
       const read = twoPass ? rawStagingOf(stage) : stage;
       fast = await inBulkTransaction(client, async () => {
-        await checkNumbers(client, ctx, { stage, raw: read, unique: l.order.increasing }, layout, l.header);
+        await checkNumbers(
+          client,
+          ctx,
+          { stage, raw: read, unique: l.order.increasing, numberOnly: l.numberOnly },
+          layout,
+          columnsOf(l),
+        );
         if (!twoPass) return 0;
         await known.ready();
         return matchDigests(client, stage);
@@ -196,7 +215,7 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
       }
       rowErrors = l.rejected;
       const c = await inBulkTransaction(client, async () => {
-        await checkParsed(client, ctx, stage, layout, l.header);
+        await checkParsed(client, ctx, stage, layout, columnsOf(l));
         return reportProblems(client, stage, report);
       });
       timer.done('parse');

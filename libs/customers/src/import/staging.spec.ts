@@ -1,4 +1,5 @@
 import { copyLine } from '@customer-hub/db';
+import { columnPosition } from './columns';
 import { layoutOf } from './layout';
 import { RowStager, STAGED_COLUMNS } from './staging';
 
@@ -46,6 +47,7 @@ describe('RowStager', () => {
       deleting: false,
     });
     expect(stager.stage(7, ['C1', 'Acme', 'a\u0007b', '', '', ''])).toEqual({
+      number: 'C1',
       problems: [
         { column: '3 (billing_line1)', value: 'a\u0007b', message: 'billing_line1 contains a control character' },
       ],
@@ -95,7 +97,29 @@ describe('RowStager', () => {
       deleting: false,
     });
     const again = [stager.stage(2, fields[0]!), stager.stage(3, fields[0]!)] as string[][];
-    // (all but the new customer's id and the digest, last)
-    expect(again[1]!.slice(2, -2)).toEqual(again[0]!.slice(2, -2));
+    // (all but the new customer's id, the digest and the rejected mark, last)
+    expect(again[1]!.slice(2, -3)).toEqual(again[0]!.slice(2, -3));
   });
+
+  it('stages a rejected row by its number alone, marked rejected, as a generic formatter would', () => {
+    const stager = new RowStager(layoutOf(HEADER), HEADER, { blank: 'ignore', separator: '|', deleting: false });
+    const row: (string | null)[] = [9, 'N\t1', ...STAGED_COLUMNS.map((c) => (c === 'rejected' ? 't' : null))].map(
+      (v) => (v === null ? null : String(v)),
+    );
+    expect(stager.numberOnly(9, 'N\t1')).toBe(copyLine(row));
+  });
+});
+
+it("names a column by its number in a CSV and by a spreadsheet's letters in a workbook", () => {
+  expect([0, 2, 25].map((i) => columnPosition(i, false))).toEqual(['1', '3', '26']);
+  expect([0, 2, 25, 26, 51, 701, 702, 16383].map((i) => columnPosition(i, true))).toEqual([
+    'A',
+    'C',
+    'Z',
+    'AA',
+    'AZ',
+    'ZZ',
+    'AAA',
+    'XFD',
+  ]);
 });

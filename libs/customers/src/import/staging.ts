@@ -10,6 +10,7 @@ import {
   type ScalarField,
 } from '../fields';
 import { type CellResult, checkEmail, checkText, listSeparatorIn, parseCell, splitValues, unescapeCell } from './cells';
+import { columnLabel, columnPosition } from './columns';
 import type { Layout } from './layout';
 
 /** Staging table of one customer import (its id is a uuid we made: hex only). */
@@ -28,6 +29,8 @@ export const STAGED_COLUMNS = [
   ...STRUCTURED.flatMap((s) => [`${s}_set`, `${s}_clear`]),
   'id',
   'digest',
+  // A row rejected while staged, kept only for its number (see RowStager.numberOnly).
+  'rejected',
 ];
 
 export function createStagingSql(stage: string): string {
@@ -35,7 +38,7 @@ export function createStagingSql(stage: string): string {
   const structured = STRUCTURED.map((s) => `${s}_set jsonb, ${s}_clear text[]`);
   // id: the id a new customer gets (made while reading; see uuidV7); digest: the row's (see first-pass.ts)
   return `CREATE UNLOGGED TABLE ${stage} (line int NOT NULL, number text COLLATE "C" NOT NULL,
-    ${[...scalars, ...structured].join(', ')}, id uuid, digest bigint)`;
+    ${[...scalars, ...structured].join(', ')}, id uuid, digest bigint, rejected boolean)`;
 }
 
 export interface CellProblem {
@@ -46,9 +49,10 @@ export interface CellProblem {
 
 export type Blank = 'ignore' | 'clear';
 
-/** A row that can't be staged, with every problem found in it. */
+/** A row that can't be staged, with every problem found in it, and its customer number if that is usable. */
 export interface Rejected {
   problems: CellProblem[];
+  number?: string;
 }
 
 /** Writes a rejected row's problems to the report, one line each. */
@@ -91,9 +95,6 @@ const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
  * apostrophe more only where this takes one off (see textCell).
  */
 export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
-/** How a problem names the file's column `i`: its number and header (`3 (email)`). */
-export const columnLabel = (header: string[], i: number) => `${i + 1} (${header[i]?.trim()})`;
-
 function checkPart(check: PartCheck, max: number, v: string, separator: string): string | null {
   if (check === 'email') return checkEmail(v);
   const problem = checkText(v, max);
@@ -128,7 +129,8 @@ export class RowStager {
   constructor(
     private readonly layout: Layout,
     private readonly header: string[],
-    private readonly o: { blank: Blank; separator: string; deleting: boolean },
+    /** `workbook`: the file is a workbook's sheet (see {@link columnLabel}). */
+    private readonly o: { blank: Blank; separator: string; deleting: boolean; workbook?: boolean },
   ) {
     this.scalars = layout.scalars.map((s) => ({
       ...s,
@@ -197,7 +199,7 @@ export class RowStager {
   }
 
   private where(i: number) {
-    return columnLabel(this.header, i);
+    return columnLabel({ header: this.header, workbook: this.o.workbook ?? false }, i);
   }
 
   /** A data row's customer number, or why it is not one. */
@@ -222,7 +224,7 @@ export class RowStager {
     for (let i = header.length; i < fields.length; i++) {
       if (fields[i]!.trim() === '') continue;
       problems.push({
-        column: `${i + 1} (no header)`,
+        column: `${columnPosition(i, this.o.workbook ?? false)} (no header)`,
         value: fields[i]!,
         message: `the row has ${fields.length} cells and the header ${header.length}: this one has no column (a separator inside an unquoted value?)`,
       });
@@ -231,7 +233,8 @@ export class RowStager {
     const row: (string | null)[] = new Array(STAGED_COLUMNS.length + 2).fill(null);
     row[0] = String(line);
     row[1] = typeof number === 'string' ? number : '';
-    if (o.deleting) return problems.length ? { problems } : row;
+    const rejected = () => ({ problems, ...(typeof number === 'string' ? { number } : {}) });
+    if (o.deleting) return problems.length ? rejected() : row;
     row[this.idSlot] = uuidV7();
     row[this.digestSlot] = digest;
 
@@ -298,6 +301,15 @@ export class RowStager {
       if (set) row[g.setSlot] = `${set}}`;
       if (clear) row[g.clearSlot] = pgArray(clear);
     }
-    return problems.length ? { problems } : row;
+    return problems.length ? rejected() : row;
+  }
+
+  /**
+   * The COPY line of a rejected row with a usable `number`: only its line and number, marked rejected. A read in
+   * one pass stages it so the check for a number given twice sees every number, as a read in two passes does
+   * (see checkNumbers), then drops it.
+   */
+  numberOnly(line: number, number: string): string {
+    return `${line}\t${copyText(number)}${'\t\\N'.repeat(STAGED_COLUMNS.length - 1)}\tt\n`;
   }
 }
