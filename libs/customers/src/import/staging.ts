@@ -55,6 +55,9 @@ export interface Rejected {
   number?: string;
 }
 
+const rejectedRow = (problems: CellProblem[], number: string | CellProblem): Rejected =>
+  typeof number === 'string' ? { problems, number } : { problems };
+
 /** Writes a rejected row's problems to the report, one line each. */
 export async function reportRejected(report: ErrorReport, line: number, problems: CellProblem[]): Promise<void> {
   for (const p of problems) await report.add({ line, ...p });
@@ -233,8 +236,7 @@ export class RowStager {
     const row: (string | null)[] = new Array(STAGED_COLUMNS.length + 2).fill(null);
     row[0] = String(line);
     row[1] = typeof number === 'string' ? number : '';
-    const rejected = () => ({ problems, ...(typeof number === 'string' ? { number } : {}) });
-    if (o.deleting) return problems.length ? rejected() : row;
+    if (o.deleting) return problems.length ? rejectedRow(problems, number) : row;
     row[this.idSlot] = uuidV7();
     row[this.digestSlot] = digest;
 
@@ -301,7 +303,7 @@ export class RowStager {
       if (set) row[g.setSlot] = `${set}}`;
       if (clear) row[g.clearSlot] = pgArray(clear);
     }
-    return problems.length ? rejected() : row;
+    return problems.length ? rejectedRow(problems, number) : row;
   }
 
   /**
