@@ -1,3 +1,4 @@
+import { DAYS } from '@customer-hub/customers';
 import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
 import type request from 'supertest';
 import { callsAs, createHarness, type Harness } from './support/harness';
@@ -237,15 +238,7 @@ describe('the OpenAPI Customer schema', () => {
     expect(Object.keys(schema.properties.cutoff.properties).sort()).toEqual(Object.keys(shown.cutoff).sort());
     expect(Object.keys(schema.properties.addresses.properties).sort()).toEqual(Object.keys(shown.addresses).sort());
     expect(Object.keys(schema.properties.storeCredit.properties).sort()).toEqual(Object.keys(shown.storeCredit).sort());
-    expect(schema.properties.effectiveDeliveryDays.items.enum).toEqual([
-      'mon',
-      'tue',
-      'wed',
-      'thu',
-      'fri',
-      'sat',
-      'sun',
-    ]);
+    expect(schema.properties.effectiveDeliveryDays.items.enum).toEqual([...DAYS]);
     expect(doc.paths['/v1/customers/{ref}'].get.responses[200].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Customer',
     });

@@ -1,5 +1,6 @@
 import { type ApiDeps, createApp, v1Routes } from '@customer-hub/api';
 import { loadConfig } from '@customer-hub/config';
+import { DAYS } from '@customer-hub/customers';
 import { redisOptions } from '@customer-hub/queue';
 import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
 import IORedis from 'ioredis';
@@ -106,15 +107,7 @@ describe('OpenAPI document', () => {
     const create = doc.paths['/v1/customers'].post.requestBody.content['application/json'].schema;
     expect(create.required).toEqual(expect.arrayContaining(['number', 'name']));
     expect(create.additionalProperties).toBe(false);
-    expect(create.properties.deliveryDays.anyOf[0].items.enum).toEqual([
-      'mon',
-      'tue',
-      'wed',
-      'thu',
-      'fri',
-      'sat',
-      'sun',
-    ]);
+    expect(create.properties.deliveryDays.anyOf[0].items.enum).toEqual([...DAYS]);
     const exportKinds = doc.paths['/v1/exports'].post.requestBody.content['application/json'].schema.oneOf.map(
       (b: { properties: { kind: { const: string } } }) => b.properties.kind.const,
     );

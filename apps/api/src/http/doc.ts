@@ -11,17 +11,19 @@ export const json = (description: string, schema: object = { type: 'object' }) =
   content: { 'application/json': { schema } },
 });
 
-/**
- * The JSON Schema of what a request may send, made from the zod schema its handler parses with (so the
- * document says what the code checks: fields, types, limits, enums, required ones).
- */
-export function inputSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   return rest;
 }
 
+/**
+ * The JSON Schema of what a request may send, made from the zod schema its handler parses with (so the
+ * document says what the code checks: fields, types, limits, enums, required ones).
+ */
+export const inputSchema = (schema: z.ZodType) => jsonSchemaOf(schema, 'input');
+
 /** The JSON Schema of what a response holds, from the zod schema its presenter's return type is. */
-export const outputSchema = (schema: z.ZodType) => inputSchema(schema, 'output');
+export const outputSchema = (schema: z.ZodType) => jsonSchemaOf(schema, 'output');
 
 /** Query parameters, one per field of the zod object schema the handler parses the query with. */
 export const queryParameters = (schema: z.ZodObject) =>

@@ -65,7 +65,7 @@ export async function checkNumbers(
   columns: FileColumns,
 ) {
   const { params, run } = ctx;
-  // How many rejected rows a read in one pass staged by their number alone.
+  // numberOnly: how many rejected rows a read in one pass staged by their number alone (already reported).
   const unreported = numberOnly > 0 ? 'AND s.rejected IS NOT TRUE' : '';
   // $1 is the number's column; $2 the account, for the mode's checks.
   const customer = `${raw} s LEFT JOIN customers c ON c.account_id = $2 AND c.customer_number = s.number`;

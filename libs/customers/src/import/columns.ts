@@ -12,6 +12,11 @@ export function columnPosition(i: number, workbook: boolean): string {
   return letters;
 }
 
-/** How a problem names the file's column `i`: where it is and its header (`3 (email)`; a workbook's `C (email)`). */
-export const columnLabel = ({ header, workbook }: FileColumns, i: number) =>
-  `${columnPosition(i, workbook)} (${header[i]?.trim()})`;
+/**
+ * How a problem names the file's column `i`: where it is and its header (`3 (email)`; a workbook's `C (email)`),
+ * or where it is alone for a column without a header.
+ */
+export function columnLabel({ header, workbook }: FileColumns, i: number): string {
+  const name = header[i]?.trim();
+  return name ? `${columnPosition(i, workbook)} (${name})` : columnPosition(i, workbook);
+}

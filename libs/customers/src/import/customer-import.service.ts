@@ -3,7 +3,7 @@ import { analyzeIfStale, copyLineBatches, inBulkTransaction, type PoolClient, wi
 import { type JobContext, JobInputError, type JobOutcome, jobFile, phaseTimer } from '@customer-hub/queue';
 import { countOutcomes, dropCustomerStaging } from './apply';
 import { checkNumbers, checkParsed, createProblems, reportProblems } from './checks';
-import { columnLabel, columnPosition, type FileColumns } from './columns';
+import { columnLabel, type FileColumns } from './columns';
 import { createRawStagingSql, type DigestKey, digestKey, FirstPass, rawStagingOf, recordDigest } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { dialectOf, readRecordBatches } from './records';
@@ -67,8 +67,12 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
     numberOnly: 0,
     order: new NumberOrder(),
   };
-  const workbook = dialect === null;
-  const options = { blank: params.blank, separator: params.separator, deleting: params.mode === 'delete', workbook };
+  const options = {
+    blank: params.blank,
+    separator: params.separator,
+    deleting: params.mode === 'delete',
+    workbook: dialect === null,
+  };
   // Every column until the header decides how the rest is read (see FirstPass.upTo).
   const columns = { upTo: Number.POSITIVE_INFINITY };
   // The batches up to the header's, read first.
@@ -122,7 +126,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
             // A spreadsheet saves a blank column after the table as one with no header.
             await report.add({
               line: item.line,
-              column: u.header ? columnLabel(columnsOf(state), u.index) : columnPosition(u.index, workbook),
+              column: columnLabel(columnsOf(state), u.index),
               value: u.header,
               message: u.header ? 'warning: unknown column, ignored' : 'warning: column without a header, ignored',
             });

@@ -10,7 +10,7 @@ import {
   type ScalarField,
 } from '../fields';
 import { type CellResult, checkEmail, checkText, listSeparatorIn, parseCell, splitValues, unescapeCell } from './cells';
-import { columnLabel, columnPosition } from './columns';
+import { columnLabel, columnPosition, type FileColumns } from './columns';
 import type { Layout } from './layout';
 
 /** Staging table of one customer import (its id is a uuid we made: hex only). */
@@ -129,12 +129,16 @@ export class RowStager {
   private readonly gaps: string[];
   private readonly end: string;
 
+  /** How this file's columns are named in problems. */
+  private readonly columns: FileColumns;
+
   constructor(
     private readonly layout: Layout,
     private readonly header: string[],
     /** `workbook`: the file is a workbook's sheet (see {@link columnLabel}). */
     private readonly o: { blank: Blank; separator: string; deleting: boolean; workbook?: boolean },
   ) {
+    this.columns = { header, workbook: o.workbook ?? false };
     this.scalars = layout.scalars.map((s) => ({
       ...s,
       slot: slotOf(s.field.column),
@@ -202,7 +206,7 @@ export class RowStager {
   }
 
   private where(i: number) {
-    return columnLabel({ header: this.header, workbook: this.o.workbook ?? false }, i);
+    return columnLabel(this.columns, i);
   }
 
   /** A data row's customer number, or why it is not one. */
@@ -227,7 +231,7 @@ export class RowStager {
     for (let i = header.length; i < fields.length; i++) {
       if (fields[i]!.trim() === '') continue;
       problems.push({
-        column: `${columnPosition(i, this.o.workbook ?? false)} (no header)`,
+        column: `${columnPosition(i, this.columns.workbook)} (no header)`,
         value: fields[i]!,
         message: `the row has ${fields.length} cells and the header ${header.length}: this one has no column (a separator inside an unquoted value?)`,
       });
