@@ -40,6 +40,8 @@ describe('customer import', () => {
       skipped: 0,
       warnings: 0,
     });
+    // Both rows applied, of the two that change something.
+    expect(first.job.progress).toEqual({ phase: 'committing', processed: 2, total: 2 });
     const c1 = await customer('C1');
     expect(c1).toMatchObject({
       name: 'Alpha Foods',
@@ -59,6 +61,8 @@ describe('customer import', () => {
     expect(labels.map((l: { name: string }) => l.name)).toEqual(expect.arrayContaining(['north', 'vip']));
     const again = await importFile(FILE);
     expect(again.job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+    // Nothing to apply: the commit's progress says so, rather than showing the read's figures.
+    expect(again.job.progress).toEqual({ phase: 'committing', processed: 0, total: 0 });
     expect((await customer('C1')).updated_at).toEqual(c1.updated_at);
   });
 

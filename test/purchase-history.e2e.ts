@@ -67,6 +67,8 @@ describe('reading the file', () => {
   ])('reads %s', async (_what, body, query, codes) => {
     const job = await upload(body, query);
     expect(job.state).toBe('succeeded');
+    // Progress counts data rows, whether or not the file has a header.
+    expect(job.progress).toEqual({ phase: 'processing', processed: 2, total: 2 });
     if (codes.length) expect((await codesOf('A1')).productCodes).toEqual(codes);
   });
 
@@ -115,6 +117,8 @@ describe('bad input', () => {
   it('reports a product row with broken quoting by line, column and cell, and reads on from the next line', async () => {
     const job = await importProducts('code,name,colour\nBQ1,"Mug,red\nBQ2,Plate,blue\n', '?maxErrors=1');
     expect(job.counts).toMatchObject({ created: 1, rejected: 1 });
+    // Both data rows were read, the rejected one too; the header is not one of them.
+    expect({ processed: job.progressProcessed, total: job.progressTotal }).toEqual({ processed: 2, total: 2 });
     expect(await file(job, 'errors.csv')).toBe(
       'line,column,value,message\n2,2 (name),"""Mug,red",broken quoting: a quoted field is never closed\n',
     );

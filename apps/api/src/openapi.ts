@@ -78,8 +78,9 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
             type: 'string',
             enum: ['processing', 'committing'],
             description:
-              'processing: reading and checking (rows read so far); committing: applying the checked changes ' +
-              '(rows applied so far, of the rows that change something).',
+              'processing: reading and checking (data rows read so far, the header not counted; the total once ' +
+              'known); committing: applying the checked changes (rows applied so far, of the rows that change ' +
+              'something: 0 of 0 when none does).',
           },
           processed: { type: 'integer' },
           total: { type: ['integer', 'null'] },

@@ -50,6 +50,8 @@ async function loadStaging(ctx: JobContext<'product-import'>, dialect: CsvDialec
   let header: string[] | undefined;
   let loaded = 0;
   let seen = 0;
+  // What a job's progress counts: data rows, not the header.
+  const rowsRead = () => seen - (layout ? 1 : 0);
   await withPgClient(ctx.ds, async (client) => {
     await client.query(`DROP TABLE IF EXISTS ${stage}`);
     await client.query(
@@ -60,7 +62,7 @@ async function loadStaging(ctx: JobContext<'product-import'>, dialect: CsvDialec
       for await (const item of readCsv(await ctx.files.read(ctx.params.inputFile), dialect)) {
         if (++seen % 16_384 === 0) {
           await ctx.checkpoint();
-          await ctx.progress(seen);
+          await ctx.progress(rowsRead());
         }
         if (isLineError(item)) {
           await report.add(lineErrorRow(item, header));
@@ -99,7 +101,7 @@ async function loadStaging(ctx: JobContext<'product-import'>, dialect: CsvDialec
       ]);
     }
   });
-  await ctx.progress(seen);
+  await ctx.progress(rowsRead(), rowsRead());
   return { loaded, layout: layout as Layout | null };
 }
 

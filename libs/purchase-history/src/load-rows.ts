@@ -45,7 +45,7 @@ export async function loadRows(
     await writer.abort(err as Error);
     throw err;
   }
-  await ctx.progress(rows.seen);
+  await ctx.progress(rows.rowsRead, rows.rowsRead);
   return rows.counts;
 }
 

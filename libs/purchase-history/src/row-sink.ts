@@ -42,6 +42,7 @@ const quoted = (v: string) => `"${v.includes('"') ? v.replaceAll('"', '""') : v}
 /** Where read rows go: checked, tracked and queued for COPY; rejected ones queued for the error report. */
 export class RowSink {
   readonly counts: LoadCounts = { loaded: 0, rejected: 0, header: false };
+  /** Records read so far, the header included. */
   seen = 0;
   /** How much of the file has been read, where the reader counts it (0: unknown). */
   bytesRead = 0;
@@ -159,7 +160,12 @@ export class RowSink {
     this.out = [];
     await this.writer.rotate(this.counts.loaded, this.bytesRead);
     await this.ctx.checkpoint();
-    await this.ctx.progress(this.seen);
+    await this.ctx.progress(this.rowsRead);
+  }
+
+  /** Data rows read so far (what a job's progress counts): the records less the header. */
+  get rowsRead(): number {
+    return this.seen - (this.counts.header || this.pending ? 1 : 0);
   }
 
   private queueText(): void {

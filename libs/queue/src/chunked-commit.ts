@@ -29,6 +29,8 @@ export async function applyChunks(
   const plan = await chunks.prepare(run, deps);
   const todo = plan.map((chunk, k) => ({ chunk, k })).filter(({ k }) => !done.has(k));
   let applied = run.commitChunks === null ? 0 : run.progressProcessed;
+  // From here progress counts rows applied, of those that change something (none, when nothing does).
+  await ctx.progress(applied, total);
   let next = 0;
   let failure: unknown = null;
   let settled = false;

@@ -20,6 +20,7 @@ interface Loaded {
   stager: RowStager | null;
   /** What each row's digest covers besides its cells (see first-pass.ts). */
   key: DigestKey;
+  /** Records read, the header included. */
   seen: number;
   /** Data rows rejected while reading (each may have several problems in the report). */
   rejected: number;
@@ -28,6 +29,9 @@ interface Loaded {
   /** Whether each number read came after the one before (see {@link NumberOrder}). */
   order: NumberOrder;
 }
+
+/** Data rows read (what a job's progress counts): the records less the header. */
+const rowsRead = (l: Loaded) => l.seen - (l.layout ? 1 : 0);
 
 /** The file's columns as its problems name them (by letter in a workbook). */
 const columnsOf = (l: Loaded): FileColumns => ({ header: l.header, workbook: l.dialect === null });
@@ -159,7 +163,7 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
       }
       yield out;
       await ctx.checkpoint();
-      await ctx.progress(state.seen);
+      await ctx.progress(rowsRead(state));
     }
   }
   await copyLineBatches(client, twoPass ? table : `${stage} (line, number, ${STAGED_COLUMNS.join(', ')})`, batches());
@@ -232,8 +236,8 @@ export async function importCustomers(ctx: Ctx): Promise<JobOutcome> {
     throw err;
   }
   const errors = await report.close();
-  // Every line is read, whether or not what follows fails the import.
-  await ctx.progress(loaded.seen, loaded.seen);
+  // Every row is read, whether or not what follows fails the import.
+  await ctx.progress(rowsRead(loaded), rowsRead(loaded));
   const errorFile = jobFile('errors.csv', errors);
   const rejected = rowErrors + checked.rejected;
   const base = { rejected, skipped: checked.skipped, warnings: loaded.layout?.unknown.length ?? 0 };
