@@ -82,6 +82,8 @@ describe('customers', () => {
     expect(await names('search=lime')).toEqual(['L-2']);
     expect(await names('search=L-&updatedSince=2000-01-01T00:00:00Z')).toEqual(['L-1', 'L-2', 'L-3']);
     expect(await names('search=MANGO')).toEqual(['L-3']);
+    // A number typed in lower case finds it in capitals.
+    expect(await names('search=l-2')).toEqual(['L-2']);
     // A search is text, not a pattern: % and _ match only themselves.
     expect(await names('search=%25')).toEqual([]);
     expect(await names('search=L_')).toEqual([]);

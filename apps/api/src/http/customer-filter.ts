@@ -6,7 +6,15 @@ export const customerFilterQuery = z.object({
   group: z.string().max(64).optional(),
   label: z.string().max(64).optional(),
   catalogue: z.string().max(64).optional(),
-  search: z.string().trim().min(1).max(100).optional(),
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .meta({
+      description: 'Prefix of the customer number (as typed, or in capitals), or of the name or email (either case)',
+    })
+    .optional(),
   updatedSince: z.coerce
     .date({ error: 'not a date or time (ISO 8601: 2026-11-01 or 2026-11-01T09:00:00Z)' })
     // What it is sent as (a coerced value has no JSON Schema of its own).

@@ -80,11 +80,13 @@ export function filterSql(f: CustomerFilter, bind: Bind): string {
   }
   if (f.label) conds.push(`c.labels @> ARRAY[${bind(f.label)}::text]`);
   if (f.search) {
-    const prefix = bind(`${f.search.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`);
-    const numberPrefix = bind(`${f.search.replace(/[\\%_]/g, '\\$&')}%`);
-    conds.push(
-      `(c.customer_number LIKE ${numberPrefix} OR lower(c.name) LIKE ${prefix} OR lower(c.email) LIKE ${prefix})`,
-    );
+    const like = (text: string) => bind(`${text.replace(/[\\%_]/g, '\\$&')}%`);
+    const prefix = like(f.search.toLowerCase());
+    // A number's prefix as typed, or in capitals as codes mostly are (`c10` finds C1001): both are ranges of
+    // the number's own index, where a case-blind match would need one more index for every import to keep up.
+    const upper = f.search.toUpperCase();
+    const numbers = [f.search, ...(upper === f.search ? [] : [upper])].map((n) => `c.customer_number LIKE ${like(n)}`);
+    conds.push(`(${numbers.join(' OR ')} OR lower(c.name) LIKE ${prefix} OR lower(c.email) LIKE ${prefix})`);
   }
   if (f.updatedSince) conds.push(`c.updated_at >= ${bind(new Date(f.updatedSince).toISOString())}::timestamptz`);
   return conds.join(' AND ');
