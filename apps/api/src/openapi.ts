@@ -1,10 +1,40 @@
 import { JOB_STATES, jobKinds } from '@customer-hub/contracts';
-import { customerViewSchema } from '@customer-hub/customers';
+import {
+  accountViewSchema,
+  catalogueViewSchema,
+  customerGroupViewSchema,
+  customerViewSchema,
+  labelViewSchema,
+  ledgerEntryViewSchema,
+  noteRevisionViewSchema,
+  noteViewSchema,
+  numberChangeViewSchema,
+  priceListPageViewSchema,
+  priceListViewSchema,
+  priceViewSchema,
+} from '@customer-hub/customers';
+import type { z } from 'zod';
 import { outputSchema } from './http/doc';
 import { type RouteDef, toOpenApiPath } from './http/route';
 
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
 const schemaRef = (n: string) => ({ $ref: `#/components/schemas/${n}` });
+
+/** The schemas of what the API answers with, each made from the zod schema its presenter's return type is. */
+const VIEWS: Record<string, z.ZodType> = {
+  Customer: customerViewSchema,
+  NumberChange: numberChangeViewSchema,
+  Note: noteViewSchema,
+  NoteRevision: noteRevisionViewSchema,
+  LedgerEntry: ledgerEntryViewSchema,
+  Price: priceViewSchema,
+  CustomerGroup: customerGroupViewSchema,
+  PriceList: priceListViewSchema,
+  PriceListPage: priceListPageViewSchema,
+  Catalogue: catalogueViewSchema,
+  Label: labelViewSchema,
+  Account: accountViewSchema,
+};
 
 /** Routes outside /v1's route table: probes, metrics, the dashboard and its sign-in. */
 const opsPaths = {
@@ -139,7 +169,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
           properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
         },
         Job: jobSchema,
-        Customer: outputSchema(customerViewSchema),
+        ...Object.fromEntries(Object.entries(VIEWS).map(([name, view]) => [name, outputSchema(view)])),
       },
       responses: {
         Error: json({ type: 'object', properties: { error: schemaRef('ErrorBody') } }, 'Error'),

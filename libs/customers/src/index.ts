@@ -17,3 +17,4 @@ export * from './reference/labels';
 export * from './reference/page';
 export * from './reference/pricing';
 export * from './template';
+export * from './views';

@@ -5,6 +5,23 @@ import { z } from 'zod';
 /** A reference to a shared component, e.g. `ref('responses/Error')`. */
 export const ref = (name: string) => ({ $ref: `#/components/${name}` });
 
+/** A reference to a schema of the document's components, e.g. `schema('Customer')`. */
+export const schema = (name: string) => ref(`schemas/${name}`);
+
+/** `{ items: [...] }`: a whole list of `item`. */
+export const listOf = (item: object) => ({
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: item } },
+});
+
+/** `{ items: [...], nextCursor }`: a page of `item`, and the cursor of the next page (null on the last). */
+export const pageOf = (item: object) => ({
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } },
+});
+
 /** A JSON response with a description, and its schema where the document has one. */
 export const json = (description: string, schema: object = { type: 'object' }) => ({
   description,

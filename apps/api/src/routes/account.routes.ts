@@ -1,6 +1,6 @@
 import { accountDefaultsPatchSchema, getAccountDefaults, patchAccountDefaults } from '@customer-hub/customers';
 import { principalOf } from '../auth/authenticate';
-import { json, jsonBody, ref } from '../http/doc';
+import { json, jsonBody, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseBody } from '../http/validate';
@@ -13,7 +13,7 @@ export const accountRoutes = defineRoutes([
     permission: 'account:read',
     doc: {
       summary: "The caller's account: slug, name and default delivery days",
-      responses: { 200: json('The account') },
+      responses: { 200: json('The account', schema('Account')) },
     },
     async handler(req, res, deps) {
       const account = await getAccountDefaults(deps.ds.manager, principalOf(req).accountId);
@@ -31,7 +31,7 @@ export const accountRoutes = defineRoutes([
         'Customers without delivery days of their own (`deliveryDays: null`) get these: ' +
         'their `effectiveDeliveryDays` follow.',
       requestBody: jsonBody(accountDefaultsPatchSchema),
-      responses: { 200: json('The account'), 400: ref('responses/Error') },
+      responses: { 200: json('The account', schema('Account')), 400: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const patch = parseBody(accountDefaultsPatchSchema, req);

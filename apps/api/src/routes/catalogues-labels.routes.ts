@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { customerFilterQuery } from '../http/customer-filter';
-import { json, jsonBody, pathParam, ref } from '../http/doc';
+import { json, jsonBody, listOf, pageOf, pathParam, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { PRODUCT_PAGE, pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
@@ -33,6 +33,17 @@ const newCatalogue = z.object({ code, name, main: z.boolean().default(false) }).
 const cataloguePatch = z.object({ name: name.optional(), main: z.boolean().optional() }).strict();
 const catalogueProductsEdit = z.object({ add: codes, remove: codes }).strict();
 const labelBody = z.object({ name: labelSchema }).strict();
+/** A catalogue's page of product codes holds one of these per product. */
+const PRODUCT_ITEM = { type: 'object', required: ['product'], properties: { product: { type: 'string' } } };
+const LABEL_EDIT_RESULT = {
+  type: 'object',
+  required: ['selected', 'changed'],
+  properties: {
+    selected: { type: 'integer', description: 'Customers the selection named' },
+    changed: { type: 'integer', description: 'Of those, the ones whose labels changed' },
+    unknownRefs: { type: 'array', items: { type: 'string' }, description: 'Given numbers that name no customer' },
+  },
+};
 const labelEdit = z
   .object({
     customerRefs: z.array(code).min(1).max(100_000).optional(),
@@ -49,7 +60,10 @@ export const catalogueLabelRoutes = defineRoutes([
     method: 'get',
     path: '/catalogues',
     permission: 'customers:read',
-    doc: { summary: 'Catalogues, the main one first', responses: { 200: json('Catalogues') } },
+    doc: {
+      summary: 'Catalogues, the main one first',
+      responses: { 200: json('Catalogues', listOf(schema('Catalogue'))) },
+    },
     async handler(req, res, deps) {
       res.json({ items: await listCatalogues(deps.ds.manager, principalOf(req).accountId) });
     },
@@ -61,7 +75,7 @@ export const catalogueLabelRoutes = defineRoutes([
     doc: {
       summary: 'Create a catalogue (main: true makes it the main one)',
       requestBody: jsonBody(newCatalogue),
-      responses: { 201: json('The catalogue') },
+      responses: { 201: json('The catalogue', schema('Catalogue')) },
     },
     async handler(req, res, deps) {
       const k = parseBody(newCatalogue, req);
@@ -76,7 +90,7 @@ export const catalogueLabelRoutes = defineRoutes([
       summary: 'Rename a catalogue, or make it the main one (main: true) or an additional one (main: false)',
       parameters: [pathParam('code')],
       requestBody: jsonBody(cataloguePatch),
-      responses: { 200: json('The catalogue'), 404: ref('responses/Error') },
+      responses: { 200: json('The catalogue', schema('Catalogue')), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const k = parseBody(cataloguePatch, req);
@@ -109,7 +123,10 @@ export const catalogueLabelRoutes = defineRoutes([
     doc: {
       summary: 'Product codes assigned to a catalogue, in pages',
       parameters: [pathParam('code'), ...pageParameters(...PRODUCT_PAGE)],
-      responses: { 200: json('A page of codes and the next cursor'), 404: ref('responses/Error') },
+      responses: {
+        200: json('A page of codes and the next cursor', pageOf(PRODUCT_ITEM)),
+        404: ref('responses/Error'),
+      },
     },
     async handler(req, res, deps) {
       const { cursor, limit } = parseQuery(pageQuery(...PRODUCT_PAGE), req);
@@ -129,7 +146,7 @@ export const catalogueLabelRoutes = defineRoutes([
       summary: 'Add and remove product codes of a catalogue',
       parameters: [pathParam('code')],
       requestBody: jsonBody(catalogueProductsEdit),
-      responses: { 200: json('The catalogue') },
+      responses: { 200: json('The catalogue', schema('Catalogue')) },
     },
     async handler(req, res, deps) {
       const e = parseBody(catalogueProductsEdit, req);
@@ -144,7 +161,10 @@ export const catalogueLabelRoutes = defineRoutes([
     method: 'get',
     path: '/labels',
     permission: 'customers:read',
-    doc: { summary: 'Labels with how many customers carry each', responses: { 200: json('Labels') } },
+    doc: {
+      summary: 'Labels with how many customers carry each',
+      responses: { 200: json('Labels', listOf(schema('Label'))) },
+    },
     async handler(req, res, deps) {
       res.json({ items: await listLabels(deps.ds.manager, principalOf(req).accountId) });
     },
@@ -153,7 +173,11 @@ export const catalogueLabelRoutes = defineRoutes([
     method: 'post',
     path: '/labels',
     permission: 'customers:write',
-    doc: { summary: 'Create a label', requestBody: jsonBody(labelBody), responses: { 201: json('The label') } },
+    doc: {
+      summary: 'Create a label',
+      requestBody: jsonBody(labelBody),
+      responses: { 201: json('The label', schema('Label')) },
+    },
     async handler(req, res, deps) {
       const l = parseBody(labelBody, req);
       res.status(201).json(await createLabel(deps.ds.manager, principalOf(req).accountId, l.name));
@@ -167,7 +191,7 @@ export const catalogueLabelRoutes = defineRoutes([
       summary: 'Rename a label on every customer',
       parameters: [pathParam('name')],
       requestBody: jsonBody(labelBody),
-      responses: { 200: json('The label') },
+      responses: { 200: json('The label', schema('Label')) },
     },
     async handler(req, res, deps) {
       const l = parseBody(labelBody, req);
@@ -205,7 +229,10 @@ export const catalogueLabelRoutes = defineRoutes([
         'Up to LABEL_EDIT_SYNC_LIMIT customers change at once (200, with the given numbers that name no ' +
         'customer as unknownRefs); a larger selection runs as a job (202; its counts say how many were unknown).',
       requestBody: jsonBody(labelEdit),
-      responses: { 200: json('How many customers changed'), 202: { $ref: '#/components/responses/Accepted' } },
+      responses: {
+        200: json('How many customers the selection named and how many it changed', LABEL_EDIT_RESULT),
+        202: { $ref: '#/components/responses/Accepted' },
+      },
     },
     async handler(req, res, deps) {
       const accountId = principalOf(req).accountId;

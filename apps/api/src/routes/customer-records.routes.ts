@@ -13,7 +13,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
-import { customerRefParam, json, jsonBody } from '../http/doc';
+import { customerRefParam, json, jsonBody, listOf, pageOf, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
@@ -63,7 +63,7 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: "A customer's notes, newest first",
       parameters: [customerRefParam],
-      responses: { 200: json('Notes') },
+      responses: { 200: json('Notes', listOf(schema('Note'))) },
     },
     async handler(req, res, deps) {
       const c = await customerOf(req, deps);
@@ -78,7 +78,7 @@ export const customerRecordRoutes = defineRoutes([
       summary: 'Add a note (stamped with time and operator)',
       parameters: [customerRefParam],
       requestBody: jsonBody(noteBody),
-      responses: { 201: json('The note') },
+      responses: { 201: json('The note', schema('Note')) },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
@@ -95,7 +95,7 @@ export const customerRecordRoutes = defineRoutes([
       summary: 'Edit a note (the old text is kept as a revision)',
       parameters: [customerRefParam, noteParam],
       requestBody: jsonBody(noteBody),
-      responses: { 200: json('The note') },
+      responses: { 200: json('The note', schema('Note')) },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
@@ -113,7 +113,7 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: 'Earlier texts of a note',
       parameters: [customerRefParam, noteParam],
-      responses: { 200: json('Revisions') },
+      responses: { 200: json('Revisions', listOf(schema('NoteRevision'))) },
     },
     async handler(req, res, deps) {
       const c = await customerOf(req, deps);
@@ -143,7 +143,10 @@ export const customerRecordRoutes = defineRoutes([
       summary: 'Adjust store credit or the on-account balance (minor units; recorded in the ledger)',
       parameters: [customerRefParam],
       requestBody: jsonBody(balanceAdjustment),
-      responses: { 201: json('The ledger entry'), 422: { $ref: '#/components/responses/Error' } },
+      responses: {
+        201: json('The ledger entry', schema('LedgerEntry')),
+        422: { $ref: '#/components/responses/Error' },
+      },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
@@ -161,7 +164,7 @@ export const customerRecordRoutes = defineRoutes([
     doc: {
       summary: 'The balance ledger, newest first, in pages',
       parameters: [customerRefParam, ...pageParameters(...LEDGER_PAGE)],
-      responses: { 200: json('A page of entries and the next cursor') },
+      responses: { 200: json('A page of entries and the next cursor', pageOf(schema('LedgerEntry'))) },
     },
     async handler(req, res, deps) {
       const { cursor, limit } = parseQuery(ledgerQuery, req);
@@ -185,7 +188,7 @@ export const customerRecordRoutes = defineRoutes([
           description: 'Codes, comma-separated',
         },
       ],
-      responses: { 200: json('Prices') },
+      responses: { 200: json('Prices', listOf(schema('Price'))) },
     },
     async handler(req, res, deps) {
       const q = parseQuery(z.object({ products: z.string().min(1).max(10_000) }), req);

@@ -12,7 +12,7 @@ import {
 } from '@customer-hub/customers';
 import { principalOf } from '../auth/authenticate';
 import { customerFilterQuery, filterParameters } from '../http/customer-filter';
-import { customerRefParam, json, jsonBody, ref } from '../http/doc';
+import { customerRefParam, json, jsonBody, listOf, pageOf, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
@@ -31,14 +31,7 @@ export const customerRoutes = defineRoutes([
       summary: 'Customers by number, filtered; cursor pagination',
       parameters: [...filterParameters, ...pageParameters(...CUSTOMER_PAGE)],
       responses: {
-        200: json('A page of customers and the next cursor', {
-          type: 'object',
-          required: ['items', 'nextCursor'],
-          properties: {
-            items: { type: 'array', items: ref('schemas/Customer') },
-            nextCursor: { type: ['string', 'null'] },
-          },
-        }),
+        200: json('A page of customers and the next cursor', pageOf(schema('Customer'))),
       },
     },
     async handler(req, res, deps) {
@@ -58,7 +51,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'Create a customer',
       requestBody: jsonBody(createCustomerSchema),
-      responses: { 201: json('The customer', ref('schemas/Customer')), 409: ref('responses/Error') },
+      responses: { 201: json('The customer', schema('Customer')), 409: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const input = parseBody(createCustomerSchema, req);
@@ -76,7 +69,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'One customer by number',
       parameters: [customerRefParam],
-      responses: { 200: json('The customer', ref('schemas/Customer')), 404: ref('responses/Error') },
+      responses: { 200: json('The customer', schema('Customer')), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
       const c = await getCustomer(deps.ds.manager, principalOf(req).accountId, String(req.params.ref));
@@ -93,7 +86,7 @@ export const customerRoutes = defineRoutes([
       parameters: [customerRefParam],
       requestBody: jsonBody(patchCustomerSchema),
       responses: {
-        200: json('The customer', ref('schemas/Customer')),
+        200: json('The customer', schema('Customer')),
         404: ref('responses/Error'),
         409: ref('responses/Error'),
       },
@@ -130,7 +123,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: 'Restore a soft-deleted customer',
       parameters: [customerRefParam],
-      responses: { 200: json('The customer', ref('schemas/Customer')) },
+      responses: { 200: json('The customer', schema('Customer')) },
     },
     async handler(req, res, deps) {
       const accountId = principalOf(req).accountId;
@@ -145,7 +138,7 @@ export const customerRoutes = defineRoutes([
     doc: {
       summary: "Changes of a customer's number, oldest first",
       parameters: [customerRefParam],
-      responses: { 200: json('Changes') },
+      responses: { 200: json('Changes', listOf(schema('NumberChange'))) },
     },
     async handler(req, res, deps) {
       const accountId = principalOf(req).accountId;

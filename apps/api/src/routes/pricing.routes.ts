@@ -10,7 +10,7 @@ import {
 } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
-import { json, jsonBody, pathParam } from '../http/doc';
+import { json, jsonBody, listOf, pathParam, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { PRODUCT_PAGE, pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
@@ -41,7 +41,10 @@ export const pricingRoutes = defineRoutes([
     method: 'get',
     path: '/customer-groups',
     permission: 'customers:read',
-    doc: { summary: 'Customer groups with their price list and size', responses: { 200: json('Groups') } },
+    doc: {
+      summary: 'Customer groups with their price list and size',
+      responses: { 200: json('Groups', listOf(schema('CustomerGroup'))) },
+    },
     async handler(req, res, deps) {
       res.json({ items: await listGroups(deps.ds.manager, principalOf(req).accountId) });
     },
@@ -53,7 +56,7 @@ export const pricingRoutes = defineRoutes([
     doc: {
       summary: 'Create a customer group, optionally mapped to a price list',
       requestBody: jsonBody(newGroup),
-      responses: { 201: json('The group') },
+      responses: { 201: json('The group', schema('CustomerGroup')) },
     },
     async handler(req, res, deps) {
       const g = parseBody(newGroup, req);
@@ -68,7 +71,7 @@ export const pricingRoutes = defineRoutes([
       summary: 'Rename a group or change its price list',
       parameters: [pathParam('code')],
       requestBody: jsonBody(groupPatch),
-      responses: { 200: json('The group') },
+      responses: { 200: json('The group', schema('CustomerGroup')) },
     },
     async handler(req, res, deps) {
       const g = parseBody(groupPatch, req);
@@ -96,7 +99,7 @@ export const pricingRoutes = defineRoutes([
     method: 'get',
     path: '/price-lists',
     permission: 'customers:read',
-    doc: { summary: 'Price lists', responses: { 200: json('Price lists') } },
+    doc: { summary: 'Price lists', responses: { 200: json('Price lists', listOf(schema('PriceList'))) } },
     async handler(req, res, deps) {
       res.json({ items: await listPriceLists(deps.ds.manager, principalOf(req).accountId) });
     },
@@ -108,7 +111,7 @@ export const pricingRoutes = defineRoutes([
     doc: {
       summary: 'Create a price list',
       requestBody: jsonBody(newPriceList),
-      responses: { 201: json('The price list') },
+      responses: { 201: json('The price list', schema('PriceList')) },
     },
     async handler(req, res, deps) {
       const p = parseBody(newPriceList, req);
@@ -122,7 +125,7 @@ export const pricingRoutes = defineRoutes([
     doc: {
       summary: 'A price list with a page of its items (by product code)',
       parameters: [pathParam('code'), ...pageParameters(...PRODUCT_PAGE)],
-      responses: { 200: json('The price list, a page of items and the next cursor') },
+      responses: { 200: json('The price list, a page of items and the next cursor', schema('PriceListPage')) },
     },
     async handler(req, res, deps) {
       const { cursor, limit } = parseQuery(pageQuery(...PRODUCT_PAGE), req);
@@ -142,7 +145,7 @@ export const pricingRoutes = defineRoutes([
       summary: 'Set prices (minor units) on a list; null removes a product',
       parameters: [pathParam('code')],
       requestBody: jsonBody(priceItems),
-      responses: { 200: json('The price list') },
+      responses: { 200: json('The price list and the first page of its items', schema('PriceListPage')) },
     },
     async handler(req, res, deps) {
       const { items } = parseBody(priceItems, req);

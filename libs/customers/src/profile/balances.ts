@@ -1,5 +1,6 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { type PageRequest, pageOf } from '../reference/page';
+import type { LedgerEntryView } from '../views';
 import { CustomerRuleError } from './customers.service';
 
 export type Balance = 'store_credit' | 'on_account';
@@ -55,7 +56,7 @@ interface LedgerRow {
   created_at: Date;
 }
 
-const presentEntry = (e: LedgerRow) => ({
+const presentEntry = (e: LedgerRow): LedgerEntryView => ({
   id: Number(e.id),
   balance: e.balance,
   amountMinor: Number(e.amount_minor),

@@ -2,6 +2,7 @@ import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import { weekOrder } from '../fields';
 import { holdLabels } from '../reference/held-labels';
 import { type PageRequest, pageOf } from '../reference/page';
+import type { NumberChangeView } from '../views';
 import { type CustomerRow, presentCustomer } from './present';
 import type { CreateCustomer, PatchCustomer } from './schema';
 
@@ -290,7 +291,7 @@ export async function setDeleted(db: Db, accountId: string, number: string, dele
   return rows.length > 0;
 }
 
-export async function numberChanges(db: Db, accountId: string, customerId: string) {
+export async function numberChanges(db: Db, accountId: string, customerId: string): Promise<NumberChangeView[]> {
   const rows = await sqlRows<{ old_number: string; new_number: string; changed_by: string | null; changed_at: Date }>(
     db,
     `SELECT old_number, new_number, changed_by, changed_at FROM customer_number_changes

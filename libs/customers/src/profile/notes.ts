@@ -1,4 +1,5 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
+import type { NoteRevisionView, NoteView } from '../views';
 
 interface NoteRow {
   id: string;
@@ -10,7 +11,7 @@ interface NoteRow {
   revisions: number;
 }
 
-const present = (n: NoteRow) => ({
+const present = (n: NoteRow): NoteView => ({
   id: n.id,
   body: n.body,
   createdBy: n.created_by,
@@ -83,7 +84,12 @@ export async function deleteNote(m: EntityManager, accountId: string, customerId
 }
 
 /** Earlier texts of a note, oldest first. */
-export async function noteRevisions(m: EntityManager, accountId: string, customerId: string, noteId: string) {
+export async function noteRevisions(
+  m: EntityManager,
+  accountId: string,
+  customerId: string,
+  noteId: string,
+): Promise<NoteRevisionView[]> {
   const rows = await sqlRows<{ body: string; edited_by: string | null; edited_at: Date }>(
     m,
     `SELECT r.body, r.edited_by, r.edited_at FROM customer_note_revisions r

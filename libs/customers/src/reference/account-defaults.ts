@@ -1,6 +1,7 @@
 import { type DataSource, type EntityManager, sqlRows } from '@customer-hub/db';
 import { z } from 'zod';
-import { DAYS, weekOrder } from '../fields';
+import { DAYS, type Day, weekOrder } from '../fields';
+import type { AccountView } from '../views';
 
 type Db = DataSource | EntityManager;
 
@@ -20,10 +21,10 @@ export type AccountDefaultsPatch = z.infer<typeof accountDefaultsPatchSchema>;
 interface AccountRow {
   slug: string;
   name: string;
-  delivery_days: string[];
+  delivery_days: Day[];
 }
 
-const present = (r: AccountRow) => ({ slug: r.slug, name: r.name, deliveryDays: r.delivery_days });
+const present = (r: AccountRow): AccountView => ({ slug: r.slug, name: r.name, deliveryDays: r.delivery_days });
 
 export async function getAccountDefaults(db: Db, accountId: string) {
   const [row] = await sqlRows<AccountRow>(db, 'SELECT slug, name, delivery_days FROM accounts WHERE id = $1', [

@@ -1,12 +1,13 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { CustomerRuleError, deleteUnused, isUniqueViolation } from '../profile/customers.service';
+import type { CatalogueView } from '../views';
 import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
 
 /** The account's catalogues (or only the one with `code`) with how many products and customers each has. */
 export async function listCatalogues(db: Db, accountId: string, code: string | null = null) {
-  return sqlRows<{ code: string; name: string; main: boolean; products: number; customers: number }>(
+  return sqlRows<CatalogueView>(
     db,
     `SELECT k.code, k.name, k.is_main AS main,
             (SELECT count(*)::int FROM catalogue_products p WHERE p.catalogue_id = k.id) AS products,

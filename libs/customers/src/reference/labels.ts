@@ -1,22 +1,27 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { binder, type CustomerFilter, CustomerRuleError, filterSql } from '../profile/customers.service';
+import type { LabelView } from '../views';
 import { holdLabels } from './held-labels';
 
 type Db = EntityManager;
 
-export async function listLabels(db: Db, accountId: string) {
-  return sqlRows<{ name: string; customers: number }>(
+/** The account's labels (or only the one named `name`) with how many customers carry each. */
+export async function listLabels(db: Db, accountId: string, name: string | null = null) {
+  return sqlRows<LabelView>(
     db,
     `SELECT l.name, (SELECT count(*)::int FROM customers c
                      WHERE c.account_id = l.account_id AND c.labels @> ARRAY[l.name] AND c.deleted_at IS NULL) AS customers
-     FROM labels l WHERE l.account_id = $1 ORDER BY l.name`,
-    [accountId],
+     FROM labels l WHERE l.account_id = $1 AND ($2::text IS NULL OR l.name = $2) ORDER BY l.name`,
+    [accountId, name],
   );
 }
 
+const findLabel = async (db: Db, accountId: string, name: string) => (await listLabels(db, accountId, name))[0]!;
+
+/** Creates a label (one that exists already stays as it is), as listed. */
 export async function createLabel(db: Db, accountId: string, name: string) {
   await db.query('INSERT INTO labels (account_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [accountId, name]);
-  return { name };
+  return findLabel(db, accountId, name);
 }
 
 /** Renames a label everywhere it is used, in the caller's transaction; null when there is no such label. */
@@ -32,7 +37,7 @@ export async function renameLabel(db: Db, accountId: string, from: string, to: s
      WHERE account_id = $1 AND labels @> ARRAY[$2::text]`,
     [accountId, from, to],
   );
-  return { name: to };
+  return findLabel(db, accountId, to);
 }
 
 /** Deletes a label and takes it off every customer (after any writer holding it: see {@link holdLabelsSql} in held-labels.ts). */

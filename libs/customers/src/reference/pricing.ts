@@ -1,5 +1,6 @@
 import { type EntityManager, sqlRows } from '@customer-hub/db';
 import { CustomerRuleError, deleteUnused, isUniqueViolation } from '../profile/customers.service';
+import type { CustomerGroupView, PriceListItemView, PriceListView, PriceView } from '../views';
 import { type PageRequest, pageOf } from './page';
 
 type Db = EntityManager;
@@ -28,7 +29,7 @@ async function priceListId(db: Db, accountId: string, code: string | null | unde
 }
 
 export async function listGroups(db: Db, accountId: string) {
-  return sqlRows<{ code: string; name: string; priceList: string | null; customers: number }>(
+  return sqlRows<CustomerGroupView>(
     db,
     `SELECT g.code, g.name, p.code AS "priceList",
             (SELECT count(*)::int FROM customers c WHERE c.group_id = g.id AND c.deleted_at IS NULL) AS customers
@@ -94,9 +95,10 @@ export async function deleteGroup(db: Db, accountId: string, code: string) {
 
 /** The account's price lists (or only the one with `code`) with how many items each has. */
 export async function listPriceLists(db: Db, accountId: string, code: string | null = null) {
-  return sqlRows<{ code: string; name: string; currency: string; items: number }>(
+  return sqlRows<PriceListView>(
     db,
-    `SELECT p.code, p.name, p.currency, (SELECT count(*)::int FROM price_list_items i WHERE i.price_list_id = p.id) AS items
+    `SELECT p.code, p.name, p.currency,
+            (SELECT count(*)::int FROM price_list_items i WHERE i.price_list_id = p.id) AS "itemCount"
      FROM price_lists p WHERE p.account_id = $1 AND ($2::text IS NULL OR p.code = $2) ORDER BY p.code`,
     [accountId, code],
   );
@@ -142,7 +144,7 @@ export async function setPrices(
 export async function getPriceList(db: Db, accountId: string, code: string, page: PageRequest = FIRST_PAGE) {
   const [list] = await listPriceLists(db, accountId, code);
   if (!list) return null;
-  const rows = await sqlRows<{ product: string; priceMinor: number }>(
+  const rows = await sqlRows<PriceListItemView>(
     db,
     `SELECT i.product_code AS product, i.price_minor::float8 AS "priceMinor" FROM price_list_items i
      JOIN price_lists p ON p.id = i.price_list_id
@@ -160,7 +162,12 @@ const FIRST_PAGE: PageRequest = { limit: 1000 };
  * Each product's price for one customer: their group's price list where it has the product, else the base
  * price (the catalogue's `price` column), and where it came from.
  */
-export async function pricesFor(db: Db, accountId: string, customerId: string, products: string[]) {
+export async function pricesFor(
+  db: Db,
+  accountId: string,
+  customerId: string,
+  products: string[],
+): Promise<PriceView[]> {
   const rows = await sqlRows<{
     product: string;
     list_price: string | null;

@@ -1,0 +1,99 @@
+import { createTestAccount, type TestAccount } from '@customer-hub/testing';
+import request from 'supertest';
+import { bearer, createHarness, type Harness } from './support/harness';
+import { openApiAnswers } from './support/openapi-answers';
+
+let h: Harness;
+let acme: TestAccount;
+let answers: ReturnType<typeof openApiAnswers>;
+
+beforeAll(async () => {
+  h = await createHarness();
+  acme = await createTestAccount(h.ds);
+  answers = openApiAnswers((await request(h.app).get('/v1/openapi.json')).body);
+});
+afterAll(() => h.cleanup());
+
+/** Calls the API as the account's admin and returns the answer's body once it conforms to the document. */
+async function call(method: 'get' | 'post' | 'patch' | 'put' | 'delete', url: string, body?: object) {
+  const res = await request(h.app)[method](url).set(bearer(acme.tokens.admin)).send(body);
+  expect([url, res.status >= 200 && res.status < 300 ? 'answered' : res.body]).toEqual([url, 'answered']);
+  if (res.status !== 204) {
+    expect({ method, url, problems: answers.problems(method, url, res.status, res.body) }).toEqual({
+      method,
+      url,
+      problems: [],
+    });
+  }
+  return res.body;
+}
+
+const CUSTOMER_AREA =
+  /^(get|post|patch|put|delete) \/v1\/(customers|customer-groups|price-lists|catalogues|labels|account)\b/;
+
+describe('the answers of the customer routes', () => {
+  it('are what the OpenAPI document says they are, on every route that answers JSON', async () => {
+    await call('patch', '/v1/account', { deliveryDays: ['mon', 'thu'] });
+    await call('get', '/v1/account');
+    await call('post', '/v1/price-lists', { code: 'GOLD', name: 'Gold', currency: 'GBP' });
+    await call('put', '/v1/price-lists/GOLD/items', { items: [{ product: 'P1', priceMinor: 199 }] });
+    await call('get', '/v1/price-lists/GOLD?limit=1');
+    await call('get', '/v1/price-lists');
+    await call('post', '/v1/customer-groups', { code: 'TRADE', name: 'Trade', priceList: 'GOLD' });
+    await call('patch', '/v1/customer-groups/TRADE', { name: 'Trade buyers' });
+    await call('get', '/v1/customer-groups');
+    await call('post', '/v1/catalogues', { code: 'EXTRA', name: 'Extra' });
+    await call('post', '/v1/catalogues/EXTRA/products', { add: ['P1', 'P2'] });
+    await call('get', '/v1/catalogues/EXTRA/products?limit=1');
+    await call('patch', '/v1/catalogues/EXTRA', { name: 'Extra range' });
+    await call('get', '/v1/catalogues');
+    await call('post', '/v1/labels', { name: 'vip' });
+    await call('patch', '/v1/labels/vip', { name: 'gold' });
+    await call('get', '/v1/labels');
+
+    await call('post', '/v1/customers', {
+      number: 'T-1',
+      name: 'Tour Foods',
+      email: 'tour@example.com',
+      group: 'TRADE',
+      catalogue: 'EXTRA',
+      labels: ['gold'],
+      contacts: [{ name: 'Ann', phones: ['0113 496 0000'] }],
+      addresses: { billing: { line1: '1 High St', city: 'Leeds' }, other: [{ label: 'Depot', city: 'York' }] },
+      customFields: { route: 'R1' },
+    });
+    await call('post', '/v1/customers', { number: 'T-2', name: 'Second Stop' });
+    await call('patch', '/v1/customers/T-1', { number: 'T-1A', cutoff: { enabled: true, time: '15:00' } });
+    await call('get', '/v1/customers/T-1A');
+    await call('get', '/v1/customers?search=t-&limit=1');
+    await call('get', '/v1/customers/T-1A/number-changes');
+    const note = await call('post', '/v1/customers/T-1A/notes', { body: 'Prefers mornings' });
+    await call('patch', `/v1/customers/T-1A/notes/${note.id}`, { body: 'Prefers early mornings' });
+    await call('get', `/v1/customers/T-1A/notes/${note.id}/revisions`);
+    await call('get', '/v1/customers/T-1A/notes');
+    await call('delete', `/v1/customers/T-1A/notes/${note.id}`);
+    await call('post', '/v1/customers/T-1A/balance-adjustments', {
+      balance: 'store_credit',
+      amountMinor: 500,
+      reason: 'Refund',
+    });
+    await call('get', '/v1/customers/T-1A/balance-adjustments?limit=1');
+    // Both kinds of price: from the group's list, and where there is none (no such product here).
+    const prices = await call('get', '/v1/customers/T-1A/prices?products=P1,NOPE');
+    expect(prices.items.map((p: { source: string }) => p.source)).toEqual(['price_list:GOLD', 'unknown_product']);
+    await call('post', '/v1/customers/labels', { customerRefs: ['T-1A', 'T-9'], add: ['gold'] });
+    await call('delete', '/v1/customers/T-2');
+    await call('post', '/v1/customers/T-2/restore');
+
+    const documented = answers.withJsonAnswers().filter((op) => CUSTOMER_AREA.test(op));
+    expect(documented.length).toBeGreaterThan(25);
+    expect(documented.filter((op) => !answers.checked.has(op))).toEqual([]);
+  });
+
+  it('are checked for real: an answer with a field the document lacks, or one missing, does not conform', () => {
+    const label = { name: 'gold', customers: 1 };
+    expect(answers.problems('get', '/v1/labels', 200, { items: [label] })).toEqual([]);
+    expect(answers.problems('get', '/v1/labels', 200, { items: [{ ...label, extra: 1 }] })).not.toEqual([]);
+    expect(answers.problems('get', '/v1/labels', 200, { items: [{ name: 'gold' }] })).not.toEqual([]);
+  });
+});
