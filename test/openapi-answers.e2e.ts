@@ -1,4 +1,4 @@
-import { createTestAccount, type TestAccount } from '@customer-hub/testing';
+import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
 import request from 'supertest';
 import { bearer, createHarness, type Harness } from './support/harness';
 import { openApiAnswers } from './support/openapi-answers';
@@ -11,13 +11,24 @@ beforeAll(async () => {
   h = await createHarness();
   acme = await createTestAccount(h.ds);
   answers = openApiAnswers((await request(h.app).get('/v1/openapi.json')).body);
+  await h.startWorkers();
 });
 afterAll(() => h.cleanup());
 
-/** Calls the API as the account's admin and returns the answer's body once it conforms to the document. */
-async function call(method: 'get' | 'post' | 'patch' | 'put' | 'delete', url: string, body?: object) {
-  const res = await request(h.app)[method](url).set(bearer(acme.tokens.admin)).send(body);
-  expect([url, res.status >= 200 && res.status < 300 ? 'answered' : res.body]).toEqual([url, 'answered']);
+/**
+ * Calls the API as the account's admin and returns the answer's body once it conforms to the document: a 2xx,
+ * or the status `expected` (an error's answer is documented too). A string body goes as CSV.
+ */
+async function call(
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete',
+  url: string,
+  body?: object | string,
+  expected?: number,
+) {
+  const req = request(h.app)[method](url).set(bearer(acme.tokens.admin));
+  const res = typeof body === 'string' ? await req.set('Content-Type', 'text/csv').send(body) : await req.send(body);
+  const ok = expected === undefined ? res.status >= 200 && res.status < 300 : res.status === expected;
+  expect([url, ok ? 'as expected' : res.body]).toEqual([url, 'as expected']);
   if (res.status !== 204) {
     expect({ method, url, problems: answers.problems(method, url, res.status, res.body) }).toEqual({
       method,
@@ -88,6 +99,24 @@ describe('the answers of the customer routes', () => {
     const documented = answers.withJsonAnswers().filter((op) => CUSTOMER_AREA.test(op));
     expect(documented.length).toBeGreaterThan(25);
     expect(documented.filter((op) => !answers.checked.has(op))).toEqual([]);
+  });
+
+  it('of jobs (accepted, listed, one, committed) and of errors are what the document says', async () => {
+    const file = 'customer_number,name\nJ-1,Job Foods\n';
+    const accepted = await call('post', '/v1/imports/customers?validateOnly=true', file);
+    await waitForJob(h.ds, accepted.jobId);
+    expect((await call('get', `/v1/jobs/${accepted.jobId}`)).state).toBe('awaiting_commit');
+    await call('post', `/v1/jobs/${accepted.jobId}/commit`);
+    expect((await waitForJob(h.ds, accepted.jobId)).state).toBe('succeeded');
+    const exported = await call('post', '/v1/exports', { kind: 'customers', format: 'csv', filters: { search: 'J-' } });
+    await waitForJob(h.ds, exported.jobId);
+    // A finished export's job, with its file.
+    expect((await call('get', `/v1/jobs/${exported.jobId}`)).files).toHaveLength(1);
+    await call('get', '/v1/jobs?limit=1');
+    await call('post', `/v1/jobs/${accepted.jobId}/cancel`, undefined, 409);
+    await call('get', '/v1/jobs/00000000-0000-4000-8000-000000000000', undefined, 404);
+    await call('post', '/v1/customers', { number: 'J-1', name: 'Again' }, 409);
+    await call('patch', '/v1/account', { deliveryDays: [] }, 400);
   });
 
   it('are checked for real: an answer with a field the document lacks, or one missing, does not conform', () => {

@@ -14,11 +14,8 @@ import {
   priceViewSchema,
 } from '@customer-hub/customers';
 import type { z } from 'zod';
-import { outputSchema } from './http/doc';
+import { json, outputSchema, pageOf, ref, schema } from './http/doc';
 import { type RouteDef, toOpenApiPath } from './http/route';
-
-const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
-const schemaRef = (n: string) => ({ $ref: `#/components/schemas/${n}` });
 
 /** The schemas of what the API answers with, each made from the zod schema its presenter's return type is. */
 const VIEWS: Record<string, z.ZodType> = {
@@ -38,12 +35,12 @@ const VIEWS: Record<string, z.ZodType> = {
 
 /** Routes outside /v1's route table: probes, metrics, the dashboard and its sign-in. */
 const opsPaths = {
-  '/healthz': { get: { summary: 'Process is up', security: [], responses: { 200: json({ type: 'object' }, 'Up') } } },
+  '/healthz': { get: { summary: 'Process is up', security: [], responses: { 200: json('Up') } } },
   '/readyz': {
     get: {
       summary: 'Postgres and Redis are reachable',
       security: [],
-      responses: { 200: json({ type: 'object' }, 'Ready'), 503: { $ref: '#/components/responses/Error' } },
+      responses: { 200: json('Ready'), 503: ref('responses/Error') },
     },
   },
   '/metrics': {
@@ -54,7 +51,7 @@ const opsPaths = {
     },
   },
   '/v1/openapi.json': {
-    get: { summary: 'This document', security: [], responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1') } },
+    get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } },
   },
   '/admin/login': {
     get: {
@@ -96,6 +93,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
   }
   const jobSchema = {
     type: 'object',
+    additionalProperties: false,
     required: ['id', 'kind', 'state', 'progress', 'counts', 'submittedBy', 'createdAt', 'files'],
     properties: {
       id: { type: 'string', format: 'uuid' },
@@ -103,6 +101,8 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
       state: { type: 'string', enum: JOB_STATES },
       progress: {
         type: 'object',
+        additionalProperties: false,
+        required: ['phase', 'processed', 'total'],
         properties: {
           phase: {
             type: 'string',
@@ -129,11 +129,13 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
       createdAt: { type: 'string', format: 'date-time' },
       startedAt: { type: ['string', 'null'], format: 'date-time' },
       finishedAt: { type: ['string', 'null'], format: 'date-time' },
-      error: schemaRef('ErrorBody'),
+      error: schema('ErrorBody'),
       files: {
         type: 'array',
         items: {
           type: 'object',
+          additionalProperties: false,
+          required: ['name', 'url', 'contentType', 'bytes'],
           properties: {
             name: { type: 'string' },
             url: { type: 'string' },
@@ -172,35 +174,23 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
         ...Object.fromEntries(Object.entries(VIEWS).map(([name, view]) => [name, outputSchema(view)])),
       },
       responses: {
-        Error: json({ type: 'object', properties: { error: schemaRef('ErrorBody') } }, 'Error'),
-        Job: json(schemaRef('Job'), 'The job'),
-        JobList: json(
-          {
-            type: 'object',
-            properties: { items: { type: 'array', items: schemaRef('Job') }, nextCursor: { type: ['string', 'null'] } },
-          },
-          'A page of jobs',
-        ),
-        Accepted: json(
-          {
-            type: 'object',
-            required: ['jobId'],
-            properties: { jobId: { type: 'string', format: 'uuid' }, job: schemaRef('Job') },
-          },
-          'Job accepted',
-        ),
-        Me: json({ type: 'object' }, 'The caller'),
-        TokenList: json(
-          { type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } },
-          'Tokens',
-        ),
-        IssuedToken: json(
-          {
-            type: 'object',
-            properties: { id: { type: 'string' }, token: { type: 'string' }, prefix: { type: 'string' } },
-          },
-          'The new token (shown once)',
-        ),
+        Error: json('Error', { type: 'object', required: ['error'], properties: { error: schema('ErrorBody') } }),
+        Job: json('The job', schema('Job')),
+        JobList: json('A page of jobs', pageOf(schema('Job'))),
+        Accepted: json('Job accepted', {
+          type: 'object',
+          required: ['jobId'],
+          properties: { jobId: { type: 'string', format: 'uuid' }, job: schema('Job') },
+        }),
+        Me: json('The caller'),
+        TokenList: json('Tokens', {
+          type: 'object',
+          properties: { items: { type: 'array', items: { type: 'object' } } },
+        }),
+        IssuedToken: json('The new token (shown once)', {
+          type: 'object',
+          properties: { id: { type: 'string' }, token: { type: 'string' }, prefix: { type: 'string' } },
+        }),
       },
     },
   };
