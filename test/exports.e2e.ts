@@ -148,6 +148,11 @@ describe('products API', () => {
       .get(`/v1/products?search=P&limit=2&cursor=${list.body.nextCursor}`)
       .set(bearer(acme.tokens.staff));
     expect(next.body.items.map((p: { code: string }) => p.code)).toEqual(['P3', 'P4']);
+    // A code typed in lower case finds it in capitals; a name in either case.
+    const typed = await request(h.app).get('/v1/products?search=p2').set(bearer(acme.tokens.staff));
+    expect(typed.body.items.map((p: { code: string }) => p.code)).toEqual(['P2']);
+    const named = await request(h.app).get('/v1/products?search=FLOUR').set(bearer(acme.tokens.staff));
+    expect(named.body.items.map((p: { code: string }) => p.code)).toEqual(['P2']);
     const one = await request(h.app).get('/v1/products/P2').set(bearer(acme.tokens.staff));
     expect(one.body).toMatchObject({
       code: 'P2',

@@ -16,6 +16,14 @@ import {
 import type { z } from 'zod';
 import { json, outputSchema, pageOf, ref, schema } from './http/doc';
 import { type RouteDef, toOpenApiPath } from './http/route';
+import {
+  customerProductCodesViewSchema,
+  issuedTokenViewSchema,
+  meViewSchema,
+  productViewSchema,
+  purchaseHistoryVersionViewSchema,
+  tokenViewSchema,
+} from './http/views';
 
 /** The schemas of what the API answers with, each made from the zod schema its presenter's return type is. */
 const VIEWS: Record<string, z.ZodType> = {
@@ -31,6 +39,12 @@ const VIEWS: Record<string, z.ZodType> = {
   Catalogue: catalogueViewSchema,
   Label: labelViewSchema,
   Account: accountViewSchema,
+  Product: productViewSchema,
+  PurchaseHistoryVersion: purchaseHistoryVersionViewSchema,
+  CustomerProductCodes: customerProductCodesViewSchema,
+  Me: meViewSchema,
+  Token: tokenViewSchema,
+  IssuedToken: issuedTokenViewSchema,
 };
 
 /** Routes outside /v1's route table: probes, metrics, the dashboard and its sign-in. */
@@ -181,15 +195,6 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
           type: 'object',
           required: ['jobId'],
           properties: { jobId: { type: 'string', format: 'uuid' }, job: schema('Job') },
-        }),
-        Me: json('The caller'),
-        TokenList: json('Tokens', {
-          type: 'object',
-          properties: { items: { type: 'array', items: { type: 'object' } } },
-        }),
-        IssuedToken: json('The new token (shown once)', {
-          type: 'object',
-          properties: { id: { type: 'string' }, token: { type: 'string' }, prefix: { type: 'string' } },
         }),
       },
     },

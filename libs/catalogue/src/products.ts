@@ -17,7 +17,7 @@ export async function productColumns(ds: DataSource, accountId: string): Promise
   return rows.map((r) => r.name);
 }
 
-/** A page of products ordered by code, optionally filtered by a code or name prefix. */
+/** A page of products ordered by code, optionally filtered by a code (as typed, or in capitals) or name prefix. */
 export async function listProducts(
   ds: DataSource,
   accountId: string,
@@ -26,7 +26,8 @@ export async function listProducts(
   const rows = await sqlRows<{ code: string; name: string; data: Record<string, string>; updated_at: Date }>(
     ds,
     `SELECT code, name, data, updated_at FROM products
-     WHERE account_id = $1 AND ($2::text IS NULL OR code LIKE $2 || '%' OR lower(name) LIKE lower($2) || '%')
+     WHERE account_id = $1
+       AND ($2::text IS NULL OR code LIKE $2 || '%' OR code LIKE upper($2) || '%' OR lower(name) LIKE lower($2) || '%')
        AND ($3::text IS NULL OR code > $3 COLLATE "C")
      ORDER BY code LIMIT $4`,
     [accountId, q.search ? q.search.replace(/[\\%_]/g, '\\$&') : null, q.after ?? null, q.limit + 1],

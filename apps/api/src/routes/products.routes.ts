@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
-import { json, ref } from '../http/doc';
+import { json, pageOf, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
 import { parseQuery } from '../http/validate';
+import type { ProductView } from '../http/views';
 
 const listQuery = z.object({
   search: z.string().trim().min(1).max(100).optional(),
@@ -37,17 +38,25 @@ export const productRoutes = defineRoutes([
     doc: {
       summary: 'Products by code, with a code or name prefix search',
       parameters: [
-        { name: 'search', in: 'query', schema: { type: 'string' } },
+        {
+          name: 'search',
+          in: 'query',
+          schema: { type: 'string' },
+          description: 'Prefix of the code (as typed, or in capitals) or of the name (either case)',
+        },
         { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 500 } },
         { name: 'cursor', in: 'query', schema: { type: 'string' } },
       ],
-      responses: { 200: json('A page of products') },
+      responses: { 200: json('A page of products', pageOf(schema('Product'))) },
     },
     async handler(req, res, deps) {
       const q = parseQuery(listQuery, req);
-      res.json(
-        await listProducts(deps.ds, principalOf(req).accountId, { search: q.search, after: q.cursor, limit: q.limit }),
+      const page: { items: ProductView[]; nextCursor: string | null } = await listProducts(
+        deps.ds,
+        principalOf(req).accountId,
+        { search: q.search, after: q.cursor, limit: q.limit },
       );
+      res.json(page);
     },
   },
   {
@@ -57,10 +66,14 @@ export const productRoutes = defineRoutes([
     doc: {
       summary: 'One product and its data',
       parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { 200: json('The product'), 404: ref('responses/Error') },
+      responses: { 200: json('The product', schema('Product')), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
-      const product = await getProduct(deps.ds, principalOf(req).accountId, String(req.params.code));
+      const product: ProductView | null = await getProduct(
+        deps.ds,
+        principalOf(req).accountId,
+        String(req.params.code),
+      );
       if (!product) throw notFound('product');
       res.json(product);
     },

@@ -9,9 +9,10 @@ import {
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
-import { json, ref } from '../http/doc';
+import { json, listOf, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { defineRoutes } from '../http/route';
+import type { CustomerProductCodesView, PurchaseHistoryVersionView } from '../http/views';
 
 export const purchaseHistoryRoutes = defineRoutes([
   {
@@ -32,11 +33,17 @@ export const purchaseHistoryRoutes = defineRoutes([
     method: 'get',
     path: '/purchase-histories',
     permission: 'purchase-history:read',
-    doc: { summary: 'Kept versions, the current one first', responses: { 200: json('Versions') } },
+    doc: {
+      summary: 'Kept versions, the current one first',
+      responses: { 200: json('Versions', listOf(schema('PurchaseHistoryVersion'))) },
+    },
     async handler(req, res, deps) {
-      res.json({
-        items: await listVersions(deps.ds, principalOf(req).accountId, deps.config.purchaseHistory.keepVersions),
-      });
+      const items: PurchaseHistoryVersionView[] = await listVersions(
+        deps.ds,
+        principalOf(req).accountId,
+        deps.config.purchaseHistory.keepVersions,
+      );
+      res.json({ items });
     },
   },
   {
@@ -46,14 +53,21 @@ export const purchaseHistoryRoutes = defineRoutes([
     doc: {
       summary: 'Publish an earlier, still kept version again',
       parameters: [{ name: 'version', in: 'path', required: true, schema: { type: 'integer' } }],
-      responses: { 200: json('The restored version'), 404: ref('responses/Error') },
+      responses: {
+        200: json('The restored version', schema('PurchaseHistoryVersion')),
+        404: ref('responses/Error'),
+      },
     },
     async handler(req, res, deps) {
       const p = principalOf(req);
       const v = req.params.version;
       if (typeof v !== 'string' || !/^\d{1,18}$/.test(v)) throw notFound('version');
       if (!(await restoreVersion(deps.ds, p.accountId, v, p.userId))) throw notFound('version');
-      const items = await listVersions(deps.ds, p.accountId, deps.config.purchaseHistory.keepVersions);
+      const items: PurchaseHistoryVersionView[] = await listVersions(
+        deps.ds,
+        p.accountId,
+        deps.config.purchaseHistory.keepVersions,
+      );
       res.json(items.find((i) => i.version === Number(v)));
     },
   },
@@ -64,13 +78,21 @@ export const purchaseHistoryRoutes = defineRoutes([
     doc: {
       summary: "One customer's product codes in the published history",
       parameters: [{ name: 'ref', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { 200: json('Product codes'), 404: ref('responses/Error') },
+      responses: {
+        200: json("The customer's product codes", schema('CustomerProductCodes')),
+        404: ref('responses/Error'),
+      },
     },
     async handler(req, res, deps) {
       const customerRef = String(req.params.ref);
       const found = await currentCodesFor(deps.ds, principalOf(req).accountId, customerRef);
       if (!found) throw notFound('published purchase history');
-      res.json({ version: found.version, customerRef, productCodes: found.productCodes });
+      const answer: CustomerProductCodesView = {
+        version: found.version,
+        customerRef,
+        productCodes: found.productCodes,
+      };
+      res.json(answer);
     },
   },
   {
