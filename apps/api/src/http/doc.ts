@@ -42,9 +42,21 @@ export const inputSchema = (schema: z.ZodType) => jsonSchemaOf(schema, 'input');
 /** The JSON Schema of what a response holds, from the zod schema its presenter's return type is. */
 export const outputSchema = (schema: z.ZodType) => jsonSchemaOf(schema, 'output');
 
-/** Query parameters, one per field of the zod object schema the handler parses the query with. */
+/**
+ * Query parameters, one per field of the zod object schema the handler parses the query with: its type and
+ * limits, its description (`.meta`), and whether it may be left out.
+ */
 export const queryParameters = (schema: z.ZodObject) =>
-  Object.entries(schema.shape).map(([name, field]) => ({ name, in: 'query', schema: inputSchema(field) }));
+  Object.entries(schema.shape).map(([name, field]) => {
+    const { description, ...type } = inputSchema(field);
+    return {
+      name,
+      in: 'query',
+      ...(field.safeParse(undefined).success ? {} : { required: true }),
+      ...(description ? { description } : {}),
+      schema: type,
+    };
+  });
 
 /** A JSON request body, as the zod schema its handler parses it with. */
 export const jsonBody = (schema: z.ZodType) => ({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryParameters } from './doc';
 
 /**
  * The query of a list read in pages: `limit` rows (at most `max`), after the `cursor` the previous page gave as
@@ -7,13 +8,10 @@ import { z } from 'zod';
 export const pageQuery = (max: number, fallback: number) =>
   z.object({
     limit: z.coerce.number().int().min(1).max(max).default(fallback),
-    cursor: z.string().max(64).optional(),
+    cursor: z.string().max(64).optional().meta({ description: 'nextCursor of the page before' }),
   });
 
-export const pageParameters = (max: number, fallback: number) => [
-  { name: 'limit', in: 'query', schema: { type: 'integer', default: fallback, maximum: max } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the page before' },
-];
+export const pageParameters = (max: number, fallback: number) => queryParameters(pageQuery(max, fallback));
 
 /** Pages of product codes (a catalogue's, a price list's items): most, default. */
 export const PRODUCT_PAGE = [10_000, 1000] as const;

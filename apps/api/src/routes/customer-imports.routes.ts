@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
+import { queryParameters } from '../http/doc';
 import { defineRoutes } from '../http/route';
 import { parseQuery } from '../http/validate';
 
@@ -11,26 +12,23 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 
 const importQuery = z.object({
   mode: z.enum(['upsert', 'create', 'update', 'delete']).default('upsert'),
-  blank: z.enum(['ignore', 'clear']).default('ignore'),
-  separator: z.string().min(1).max(3).default(LIST_SEPARATOR),
-  keyColumn: z.string().trim().min(1).max(100).optional(),
-  format: z.enum(['csv', 'xlsx']).optional(),
-  sheet: z.string().min(1).max(100).optional(),
-});
-
-const importParameters = [
-  { name: 'mode', in: 'query', schema: { type: 'string', enum: ['upsert', 'create', 'update', 'delete'] } },
-  { name: 'blank', in: 'query', schema: { type: 'string', enum: ['ignore', 'clear'] } },
-  {
-    name: 'separator',
-    in: 'query',
-    schema: { type: 'string', default: LIST_SEPARATOR },
+  blank: z
+    .enum(['ignore', 'clear'])
+    .default('ignore')
+    .meta({ description: 'What a blank cell does: ignore keeps the stored value, clear clears it' }),
+  separator: z.string().min(1).max(3).default(LIST_SEPARATOR).meta({
     description: 'Between the values of a labels, delivery_days or phones cell; no label or phone may hold a |',
-  },
-  { name: 'keyColumn', in: 'query', schema: { type: 'string' }, description: 'Column holding the customer number' },
-  { name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'xlsx'] } },
-  { name: 'sheet', in: 'query', schema: { type: 'string' }, description: 'XLSX sheet (default the first)' },
-];
+  }),
+  keyColumn: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: 'The column holding the customer number, where it has another name (Magento: email)' }),
+  format: z.enum(['csv', 'xlsx']).optional(),
+  sheet: z.string().min(1).max(100).optional().meta({ description: "The workbook's sheet (default the first)" }),
+});
 
 const file = (type: string) => ({ description: 'The template', content: { [type]: { schema: { type: 'string' } } } });
 
@@ -50,7 +48,7 @@ export const customerImportRoutes = defineRoutes([
       );
       return {
         ...doc,
-        parameters: [...doc.parameters, ...importParameters],
+        parameters: [...doc.parameters, ...queryParameters(importQuery)],
         requestBody: {
           content: { ...doc.requestBody.content, [XLSX_TYPE]: { schema: { type: 'string', format: 'binary' } } },
         },

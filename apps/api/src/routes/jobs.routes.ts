@@ -6,8 +6,9 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
-import { ref } from '../http/doc';
+import { queryParameters, ref } from '../http/doc';
 import { HttpError, notFound } from '../http/errors';
+import { pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
 import { idParam, parseQuery } from '../http/validate';
 import { TWO_PHASE } from '../two-phase';
@@ -26,11 +27,11 @@ export async function loadJob(req: Request, deps: ApiDeps): Promise<JobRun> {
   return run;
 }
 
-const listQuery = z.object({
+const listQuery = pageQuery(200, 50).extend({
   kind: z.enum(jobKinds as [string, ...string[]]).optional(),
   state: z.enum(JOB_STATES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
+  // A job's cursor is its time and id.
+  cursor: z.string().max(500).optional().meta({ description: 'nextCursor of the page before' }),
 });
 
 export const jobRoutes = defineRoutes([
@@ -40,12 +41,7 @@ export const jobRoutes = defineRoutes([
     permission: 'jobs:read',
     doc: {
       summary: 'List jobs, newest first',
-      parameters: [
-        { name: 'kind', in: 'query', schema: { type: 'string', enum: jobKinds } },
-        { name: 'state', in: 'query', schema: { type: 'string', enum: JOB_STATES } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-        { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
-      ],
+      parameters: queryParameters(listQuery),
       responses: { 200: ref('responses/JobList'), 400: ref('responses/Error') },
     },
     async handler(req, res, deps) {

@@ -3,16 +3,21 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
 import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
-import { json, pageOf, ref, schema } from '../http/doc';
+import { json, pageOf, queryParameters, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
+import { pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
 import { parseQuery } from '../http/validate';
 import type { ProductView } from '../http/views';
 
-const listQuery = z.object({
-  search: z.string().trim().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(64).optional(),
+const listQuery = pageQuery(500, 100).extend({
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: 'Prefix of the code (as typed, or in capitals) or of the name (either case)' }),
 });
 
 export const productRoutes = defineRoutes([
@@ -37,16 +42,7 @@ export const productRoutes = defineRoutes([
     permission: 'products:read',
     doc: {
       summary: 'Products by code, with a code or name prefix search',
-      parameters: [
-        {
-          name: 'search',
-          in: 'query',
-          schema: { type: 'string' },
-          description: 'Prefix of the code (as typed, or in capitals) or of the name (either case)',
-        },
-        { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 500 } },
-        { name: 'cursor', in: 'query', schema: { type: 'string' } },
-      ],
+      parameters: queryParameters(listQuery),
       responses: { 200: json('A page of products', pageOf(schema('Product'))) },
     },
     async handler(req, res, deps) {
