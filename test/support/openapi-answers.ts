@@ -11,7 +11,7 @@ interface Operation {
 type Doc = { paths: Record<string, Record<string, Operation>> } & Record<string, unknown>;
 
 /** A JSON pointer's escaping of one key (`/v1/customers` → `~1v1~1customers`). */
-const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+const pointerKey = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /**
  * Checks answers against the OpenAPI document: the JSON schema it gives for the route's method and status, with
@@ -34,7 +34,7 @@ export function openApiAnswers(doc: Doc) {
     if (!response) return null;
     const [base, target] = response.$ref
       ? [response.$ref.slice(1), lookUp(doc, response.$ref) as Answer | undefined]
-      : [`/paths/${escape(path)}/${method}/responses/${status}`, response];
+      : [`/paths/${pointerKey(path)}/${method}/responses/${status}`, response];
     return target?.content?.['application/json']?.schema ? `${base}/content/application~1json/schema` : null;
   }
 
