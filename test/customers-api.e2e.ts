@@ -1,3 +1,4 @@
+import { v1Routes } from '@customer-hub/api';
 import { DAYS } from '@customer-hub/customers';
 import { createTestAccount, type TestAccount, waitForJob } from '@customer-hub/testing';
 import type request from 'supertest';
@@ -16,6 +17,9 @@ beforeAll(async () => {
 afterAll(() => h.cleanup());
 
 const as = (token: string) => callsAs(h, token);
+
+/** The customer routes and the reference data they hang on. */
+const AREA = /^\/(customers|customer-groups|price-lists|catalogues|labels)\b/;
 
 describe('customers', () => {
   it('creates, reads, patches (auditing a new number), soft-deletes and restores a customer', async () => {
@@ -262,7 +266,11 @@ describe('access', () => {
 
   it("never shows or changes another account's customers, groups, lists, catalogues or labels", async () => {
     const theirs = as(other.tokens.admin);
+    const note = (await as(acme.tokens.admin).post('/v1/customers/R-1/notes', { body: 'ours' })).body;
     const urls: [keyof ReturnType<typeof as>, string, object?][] = [
+      ['patch', `/v1/customers/R-1/notes/${note.id}`, { body: 'theirs' }],
+      ['get', `/v1/customers/R-1/notes/${note.id}/revisions`],
+      ['delete', `/v1/customers/R-1/notes/${note.id}`],
       ['get', '/v1/customers/R-1'],
       ['patch', '/v1/customers/R-1', { name: 'hijack' }],
       ['delete', '/v1/customers/R-1'],
@@ -288,6 +296,15 @@ describe('access', () => {
       const res = await (theirs[method] as (u: string, b?: object) => request.Test)(url, body);
       expect({ url, status: res.status }).toEqual({ url, status: 404 });
     }
+    // Every route of these resources that names one by its key is among them.
+    const named = v1Routes.filter((r) => r.path.includes(':') && AREA.test(r.path));
+    const unchecked = named.filter((r) => {
+      const pattern = new RegExp(`^/v1${r.path.replace(/:[A-Za-z]+/g, '[^/?]+')}(\\?|$)`);
+      return !urls.some(([method, url]) => method === r.method && pattern.test(url));
+    });
+    expect(named.length).toBeGreaterThan(20);
+    expect(unchecked.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect((await as(acme.tokens.admin).get('/v1/customers/R-1/notes')).body.items[0].body).toBe('ours');
     // Each test account starts with its own customer C-1; the other account sees only that one.
     const seen = (await theirs.get('/v1/customers')).body.items.map((c: { number: string }) => c.number);
     expect(seen).toEqual(['C-1']);
