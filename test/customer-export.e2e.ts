@@ -33,10 +33,10 @@ async function exportCustomers(format: 'csv' | 'xlsx', filters: object = {}, acc
 }
 
 const FILE = [
-  'customer_number,type,name,email,phone,customer_group,labels,delivery_days,cutoff_enabled,cutoff_time,portal_access,billing_line1,billing_city,shipping_postcode,contact1_name,contact1_phones,contact2_email,custom:route,custom:risk',
-  'R-1,business,Round Trip Ltd,rt@example.com,+44 1632 960000,TRADE,north|vip,mon|thu,true,06:30,true,"1 Loop Rd, Unit 2",Bristol,BS1 4DJ,Rita,111|222,second@example.com,R9,"=HYPERLINK(""x"")"',
-  'R-2,consumer,Ann Person,,,,,,,,,,,,,,,,',
-  'R-3,business,"Quote ""Co""",q@example.com,-12,,ops,sun,false,,false,,,,,,,R1,',
+  'customer_number,type,name,email,phone,customer_group,labels,delivery_days,cutoff_enabled,cutoff_time,portal_access,billing_line1,billing_city,shipping_postcode,contact1_name,contact1_phones,contact2_email,custom:route,custom:risk,other_address2_label,other_address2_city',
+  'R-1,business,Round Trip Ltd,rt@example.com,+44 1632 960000,TRADE,north|vip,mon|thu,true,06:30,true,"1 Loop Rd, Unit 2",Bristol,BS1 4DJ,Rita,111|222,second@example.com,R9,"=HYPERLINK(""x"")",Dock,Hull',
+  'R-2,consumer,Ann Person,,,,,,,,,,,,,,,,,,',
+  'R-3,business,"Quote ""Co""",q@example.com,-12,,ops,sun,false,,false,,,,,,,R1,,,',
 ].join('\n');
 
 beforeAll(async () => {
@@ -67,7 +67,9 @@ describe('customer export', () => {
     expect(header).toMatch(
       /^customer_number,type,name,contact_name,email,phone,customer_group,pricing_tier,catalogue,/,
     );
-    expect(header).toMatch(/,custom:risk,custom:route$/);
+    // The further addresses' columns as far as the customer with most uses them (R-1: the second), then custom fields.
+    expect(header).toMatch(/,contact3_role,other_address1_label,.*,other_address2_phone,custom:risk,custom:route$/);
+    expect(header).not.toContain('other_address3');
     expect(rows.find((r) => r.startsWith('R-1,'))).toContain(`'+44 1632 960000`);
     expect(rows.find((r) => r.startsWith('R-1,'))).toContain(`"'=HYPERLINK(""x"")"`);
     expect(rows.find((r) => r.startsWith('R-3,'))).toContain(',-12,');
@@ -129,7 +131,12 @@ describe('customer export', () => {
         deliveryDays: ['fri', 'mon', 'fri'],
         labels: ['zeta', 'alpha', 'zeta'],
         cutoff: { enabled: true, time: '07:05', type: 'flexible' },
-        addresses: { billing: { line1: '9 Side St', city: 'Leeds', region: '' }, shipping: { postcode: 'LS1 1AA' } },
+        addresses: {
+          billing: { line1: '9 Side St', city: 'Leeds', region: '' },
+          shipping: { postcode: 'LS1 1AA' },
+          // More than a file's three slots: the fourth is no column of the export, and stays as it is.
+          other: [{ label: 'Yard' }, { city: 'York', phone: '' }, { line1: '3 Mill Ln' }, { label: 'Fourth' }],
+        },
         contacts: [
           { name: 'Pat', phones: ['333', '111'], role: '' },
           { email: 'second@example.com', phones: [] },
@@ -152,6 +159,13 @@ describe('customer export', () => {
         errors: '',
       });
     }
+    const kept = await request(h.app).get('/v1/customers/API-1').set(bearer(other.tokens.staff));
+    expect(kept.body.addresses.other).toEqual([
+      { label: 'Yard' },
+      { city: 'York' },
+      { line1: '3 Mill Ln' },
+      { label: 'Fourth' },
+    ]);
   });
 
   it('exports only the customers a filter selects', async () => {

@@ -98,6 +98,58 @@ describe('customer import', () => {
     expect((await customer('G1')).contacts).toEqual([{ name: 'Yan' }, { name: 'Zoe', email: 'zoe@example.com' }]);
   });
 
+  it('fills further addresses by slot, and keeps those past the three a file carries', async () => {
+    const made = await request(h.app)
+      .post('/v1/customers')
+      .set(bearer(acme.tokens.staff))
+      .send({
+        number: 'O1',
+        name: 'Many Sites',
+        addresses: {
+          other: [
+            { label: 'Old depot', line1: '1 A St', city: 'Leeds' },
+            { label: 'Yard' },
+            { label: 'Shop' },
+            { label: 'Fourth' },
+          ],
+        },
+      });
+    expect(made.status).toBe(201);
+    const file = [
+      'customer_number,name,other_address1_label,other_address1_city,other_address2_label,other_address2_city',
+      'O1,Many Sites,North depot,Hull,,',
+      'O2,New Sites,,,Dock,York',
+    ].join('\n');
+    const first = await importFile(file);
+    expect(first.job.counts).toMatchObject({ created: 1, updated: 1, rejected: 0 });
+    expect((await customer('O1')).other_addresses).toEqual([
+      { label: 'North depot', line1: '1 A St', city: 'Hull' },
+      { label: 'Yard' },
+      { label: 'Shop' },
+      { label: 'Fourth' },
+    ]);
+    // A slot the file leaves empty before a filled one is kept as such, so the same file finds it again.
+    expect((await customer('O2')).other_addresses).toEqual([null, { label: 'Dock', city: 'York' }]);
+    expect((await importFile(file)).job.counts).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
+    // blank=clear clears the parts the file has columns for, and only those.
+    const cleared = await importFile(
+      'customer_number,other_address1_label,other_address1_city\nO1,,\n',
+      '?blank=clear',
+    );
+    expect(cleared.job.counts).toMatchObject({ updated: 1 });
+    const shown = await request(h.app).get('/v1/customers/O1').set(bearer(acme.tokens.staff));
+    expect(shown.body.addresses.other).toEqual([
+      { line1: '1 A St' },
+      { label: 'Yard' },
+      { label: 'Shop' },
+      { label: 'Fourth' },
+    ]);
+    const long = await importFile(`customer_number,other_address3_label\nO1,${'x'.repeat(101)}\n`);
+    expect(long.job.state).toBe('failed');
+    expect(long.errors).toContain('2,2 (other_address3_label),');
+    expect(long.errors).toContain('other_address3_label is longer than 100 characters');
+  });
+
   it('a file of a few columns still sees a change in any one of them', async () => {
     await h.ds.query(`INSERT INTO catalogues (account_id, code, name) VALUES ($1, 'SPRING', 'Spring')`, [
       acme.account.id,

@@ -129,6 +129,18 @@ const ADDRESS_ALIASES: Record<string, string[]> = {
 };
 export const ADDRESS_MAX = 200;
 
+/**
+ * Further addresses, besides the default billing and shipping ones: `other_address1_label`, `other_address1_line1`,
+ * … A file carries the first OTHER_ADDRESS_SLOTS of them, by position; any after those (the API takes up to 20)
+ * stay as they are.
+ */
+export const OTHER_ADDRESS_SLOTS = 3;
+export const OTHER_ADDRESS_PARTS = ['label', ...ADDRESS_PARTS];
+export const OTHER_ADDRESS_LABEL_MAX = 100;
+/** The columns of the first `slots` further addresses. */
+export const otherAddressColumns = (slots: number) =>
+  Array.from({ length: slots }, (_, i) => OTHER_ADDRESS_PARTS.map((p) => `other_address${i + 1}_${p}`)).flat();
+
 /** Contact column groups: `contact1_name`, `contact1_email`, `contact1_phones` (several, `|`), `contact1_role`. */
 export const CONTACT_SLOTS = 3;
 export const CONTACT_PARTS = ['name', 'email', 'phones', 'role'] as const;
@@ -151,6 +163,7 @@ export function templateColumns(): string[] {
     ...SCALAR_FIELDS.map((f) => f.column),
     ...ADDRESS_KINDS.flatMap((k) => ADDRESS_PARTS.map((p) => `${k}_${p}`)),
     ...Array.from({ length: CONTACT_SLOTS }, (_, i) => CONTACT_PARTS.map((p) => `contact${i + 1}_${p}`)).flat(),
+    ...otherAddressColumns(1),
   ];
 }
 
@@ -159,7 +172,7 @@ export function headerTargets(): Map<string, string> {
   const m = new Map<string, string>();
   for (const a of KEY_ALIASES) m.set(a, KEY_COLUMN);
   for (const f of SCALAR_FIELDS) for (const h of [f.column, ...f.aliases]) m.set(h, f.column);
-  for (const c of templateColumns()) if (!m.has(c)) m.set(c, c);
+  for (const c of [...templateColumns(), ...otherAddressColumns(OTHER_ADDRESS_SLOTS)]) if (!m.has(c)) m.set(c, c);
   for (const [column, aliases] of Object.entries(ADDRESS_ALIASES)) for (const a of aliases) m.set(a, column);
   return m;
 }

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
-import { ADDRESS_KINDS, CONTACT_SLOTS, SCALAR_FIELDS, templateColumns } from './fields';
+import { ADDRESS_KINDS, CONTACT_SLOTS, OTHER_ADDRESS_SLOTS, SCALAR_FIELDS, templateColumns } from './fields';
 
 /** One example customer, so the template shows each column's spelling. */
 const EXAMPLE: Record<string, string> = {
@@ -25,6 +25,11 @@ const EXAMPLE: Record<string, string> = {
   contact1_email: 'bob@example.com',
   contact1_phones: '+44 20 7946 0001|+44 7700 900000',
   contact1_role: 'buyer',
+  other_address1_label: 'North depot',
+  other_address1_line1: '2 Dock Road',
+  other_address1_city: 'Hull',
+  other_address1_postcode: 'HU1 1AA',
+  other_address1_country: 'GB',
 };
 
 /** What each column holds, for the template's second sheet and the API docs. */
@@ -39,6 +44,11 @@ export function columnDescriptions(): [string, string][] {
     [
       `contact1_name … contact${CONTACT_SLOTS}_role`,
       `Up to ${CONTACT_SLOTS} contacts: name, email, phones (several, "|"), role`,
+    ],
+    [
+      `other_address1_label … other_address${OTHER_ADDRESS_SLOTS}_phone`,
+      `Up to ${OTHER_ADDRESS_SLOTS} further addresses (depots, sites), each with a label and the address parts; ` +
+        'any after those, added through the API, stay as they are',
     ],
     ['custom:<key>', 'A custom field per column, e.g. "custom:account manager"'],
   ];

@@ -4,9 +4,9 @@ import { safeCellSql, textCell } from '@customer-hub/csv';
 import {
   binder,
   type CustomerFilter,
-  customKeys,
   exportColumns,
   exportSelect,
+  exportShape,
   filterSql,
   guardedExportQuery,
   LIST_SEPARATOR,
@@ -38,7 +38,7 @@ export async function exportCustomers(
   // Right after a big import, before autovacuum has caught up, the planner would see a table without statistics
   // and sort the account's customers for every XLSX batch (300k rows: 25 s instead of a few).
   await analyzeIfStale(ds, 'customers');
-  const columns = exportColumns(await customKeys(ds, run.accountId), LIST_SEPARATOR);
+  const columns = exportColumns(await exportShape(ds, run.accountId), LIST_SEPARATOR);
   const chosen = `c.account_id = ${literalBind(run.accountId)}::uuid AND ${filterSql(filter, literalBind)}`;
   // Counted from customers alone: cheaper than counting the export's query.
   const [{ n: total }] = (await sqlRows<{ n: number }>(

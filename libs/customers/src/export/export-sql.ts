@@ -1,5 +1,14 @@
 import { type DataSource, sqlRows } from '@customer-hub/db';
-import { ADDRESS_KINDS, ADDRESS_PARTS, CONTACT_PARTS, CONTACT_SLOTS, CUSTOM_PREFIX, KEY_COLUMN } from '../fields';
+import {
+  ADDRESS_KINDS,
+  ADDRESS_PARTS,
+  CONTACT_PARTS,
+  CONTACT_SLOTS,
+  CUSTOM_PREFIX,
+  KEY_COLUMN,
+  OTHER_ADDRESS_PARTS,
+  OTHER_ADDRESS_SLOTS,
+} from '../fields';
 import { type Bind, type CustomerFilter, filterSql } from '../profile/customers.service';
 
 /** SQL text literal, for COPY, which takes no bind parameters. */
@@ -9,22 +18,36 @@ const ident = (v: string) => `"${v.replaceAll('"', '""')}"`;
 export const literalBind: Bind = (v) =>
   Array.isArray(v) ? `ARRAY[${v.map((x) => literal(String(x))).join(',')}]` : literal(String(v));
 
-/** Custom field keys in use in the account (each becomes a `custom:<key>` column), sorted. */
-export async function customKeys(ds: DataSource, accountId: string): Promise<string[]> {
-  const rows = await sqlRows<{ key: string }>(
+/** The columns an account's customers need beyond the fixed ones (see {@link exportColumns}). */
+export interface ExportShape {
+  /** Custom field keys in use (each becomes a `custom:<key>` column), sorted. */
+  customKeys: string[];
+  /** How many further addresses' column groups: as many as the customer with most has, up to the file's slots. */
+  otherAddressSlots: number;
+}
+
+/** What the account's customers hold beyond the fixed columns, in one pass over them. */
+export async function exportShape(ds: DataSource, accountId: string): Promise<ExportShape> {
+  const [row] = await sqlRows<{ keys: string[]; others: number }>(
     ds,
-    `SELECT DISTINCT jsonb_object_keys(custom_fields) AS key FROM customers
-     WHERE account_id = $1 AND custom_fields <> '{}' ORDER BY 1`,
+    // Grouped by key (a hash of the few keys there are), each group with the most further addresses it saw.
+    `SELECT coalesce(array_agg(key ORDER BY key) FILTER (WHERE key IS NOT NULL), '{}') AS keys,
+            coalesce(max(others), 0)::int AS others
+     FROM (SELECT k.key, max(jsonb_array_length(c.other_addresses)) AS others
+           FROM customers c
+           LEFT JOIN LATERAL jsonb_object_keys(CASE WHEN c.custom_fields <> '{}' THEN c.custom_fields END) k(key) ON true
+           WHERE c.account_id = $1 GROUP BY k.key) per_key`,
     [accountId],
   );
-  return rows.map((r) => r.key);
+  return { customKeys: row?.keys ?? [], otherAddressSlots: Math.min(row?.others ?? 0, OTHER_ADDRESS_SLOTS) };
 }
 
 /**
  * Each export column as [header, SQL text expression], spelled as the import reads it back (true/false,
- * HH:MM, values joined by `separator`), in the template's order, then one column per custom field.
+ * HH:MM, values joined by `separator`), in the template's order, the further addresses' as many as the account
+ * uses, then one column per custom field.
  */
-export function exportColumns(keys: string[], separator: string): [string, string][] {
+export function exportColumns(shape: ExportShape, separator: string): [string, string][] {
   const sep = literal(separator);
   const cols: [string, string][] = [
     [KEY_COLUMN, 'c.customer_number'],
@@ -59,7 +82,12 @@ export function exportColumns(keys: string[], separator: string): [string, strin
       ]);
     }
   }
-  for (const key of keys) cols.push([`${CUSTOM_PREFIX}${key}`, `c.custom_fields ->> ${literal(key)}`]);
+  for (let i = 0; i < shape.otherAddressSlots; i++) {
+    for (const part of OTHER_ADDRESS_PARTS) {
+      cols.push([`other_address${i + 1}_${part}`, `c.other_addresses -> ${i} ->> ${literal(part)}`]);
+    }
+  }
+  for (const key of shape.customKeys) cols.push([`${CUSTOM_PREFIX}${key}`, `c.custom_fields ->> ${literal(key)}`]);
   return cols;
 }
 

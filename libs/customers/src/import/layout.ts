@@ -9,6 +9,7 @@ import {
   KEY_COLUMN,
   LAST_NAME_ALIASES,
   normaliseHeader,
+  OTHER_ADDRESS_SLOTS,
   SCALAR_FIELDS,
   type ScalarField,
 } from '../fields';
@@ -20,6 +21,8 @@ export interface Layout {
   /** `billing` / `shipping` → part → column index. */
   addresses: { kind: (typeof ADDRESS_KINDS)[number]; parts: { part: string; index: number }[] }[];
   contacts: { slot: number; parts: { part: (typeof CONTACT_PARTS)[number]; index: number }[] }[];
+  /** The further addresses' slots (1-based) the file has columns for. */
+  otherAddresses: { slot: number; parts: { part: string; index: number }[] }[];
   custom: { key: string; index: number }[];
   /** First and last name columns that make the name when there is no name column. */
   nameParts: number[];
@@ -36,11 +39,21 @@ export class LayoutError extends Error {}
 export function layoutOf(header: string[], keyColumn?: string): Layout {
   const targets = headerTargets();
   const seen = new Map<string, number>();
-  const layout: Layout = { key: -1, scalars: [], addresses: [], contacts: [], custom: [], nameParts: [], unknown: [] };
+  const layout: Layout = {
+    key: -1,
+    scalars: [],
+    addresses: [],
+    contacts: [],
+    otherAddresses: [],
+    custom: [],
+    nameParts: [],
+    unknown: [],
+  };
   const first: number[] = [];
   const last: number[] = [];
   const addresses = new Map<string, { part: string; index: number }[]>();
   const contacts = new Map<number, { part: (typeof CONTACT_PARTS)[number]; index: number }[]>();
+  const others = new Map<number, { part: string; index: number }[]>();
   const wantedKey = keyColumn === undefined ? undefined : normaliseHeader(keyColumn);
 
   header.forEach((raw, index) => {
@@ -89,6 +102,12 @@ export function layoutOf(header: string[], keyColumn?: string): Layout {
       const parts = contacts.get(slot) ?? [];
       parts.push({ part: contact[2] as (typeof CONTACT_PARTS)[number], index });
       contacts.set(slot, parts);
+      return;
+    }
+    const other = /^other_address(\d)_(.+)$/.exec(target);
+    if (other) {
+      const slot = Number(other[1]);
+      others.set(slot, [...(others.get(slot) ?? []), { part: other[2]!, index }]);
     }
   });
 
@@ -120,6 +139,10 @@ export function layoutOf(header: string[], keyColumn?: string): Layout {
   for (let slot = 1; slot <= CONTACT_SLOTS; slot++) {
     const parts = contacts.get(slot);
     if (parts) layout.contacts.push({ slot, parts });
+  }
+  for (let slot = 1; slot <= OTHER_ADDRESS_SLOTS; slot++) {
+    const parts = others.get(slot);
+    if (parts) layout.otherAddresses.push({ slot, parts });
   }
   return layout;
 }

@@ -1,4 +1,4 @@
-import { ADDRESS_KINDS, CONTACT_SLOTS } from '../fields';
+import { ADDRESS_KINDS, CONTACT_SLOTS, OTHER_ADDRESS_SLOTS } from '../fields';
 import type { Layout } from './layout';
 
 /**
@@ -15,19 +15,41 @@ const mergeExpr = (current: string, part: string) =>
   `nullif((coalesce(${current}, '{}') || coalesce(s.${part}_set, '{}')) - coalesce(s.${part}_clear, '{}'::text[]), '{}'::jsonb)`;
 const merge = (current: string, part: string) =>
   `CASE WHEN ${untouched(part)} THEN ${current} ELSE ${mergeExpr(current, part)} END`;
-const slots = Array.from({ length: CONTACT_SLOTS }, (_, i) => i);
-
 const split = (staged: string) => `string_to_array(s.${staged}, chr(31))`;
 
 /**
- * Contacts are positional: file slot i is stored contact i, so a row may fill contact 2 and leave contact 1 to
- * the stored one. A slot left empty before a filled one stays as a JSON null (the API leaves it out), so
- * importing the same file again finds each contact where it put it; empty slots at the end are dropped.
+ * A stored array the file fills by position, one column group per slot (`contact2_name` is stored contact 2).
+ * `tail`: the array may hold more than the file's slots (further addresses: the API takes more than a file
+ * carries), and those after them stay as they are.
  */
-function contactsExpr(): string {
-  const stored = (i: number) => `nullif(c.contacts -> ${i}, 'null'::jsonb)`;
+interface SlotList {
+  column: string;
+  /** Each slot's staged part is `<prefix><n>`. */
+  prefix: string;
+  slots: number;
+  tail: boolean;
+}
+
+const CONTACT_LIST: SlotList = { column: 'contacts', prefix: 'contact', slots: CONTACT_SLOTS, tail: false };
+const OTHER_ADDRESS_LIST: SlotList = {
+  column: 'other_addresses',
+  prefix: 'other_address',
+  slots: OTHER_ADDRESS_SLOTS,
+  tail: true,
+};
+
+const slotsOf = (l: SlotList) => Array.from({ length: l.slots }, (_, i) => i);
+
+/**
+ * A slot list after the row: a row may fill slot 2 and leave slot 1 to the stored one. A slot left empty before
+ * a filled one (or before the tail) stays as a JSON null (the API leaves it out), so importing the same file
+ * again finds each entry where it put it; empty slots at the end are dropped.
+ */
+function slotListExpr(l: SlotList): string {
+  const slots = slotsOf(l);
+  const stored = (i: number) => `nullif(c.${l.column} -> ${i}, 'null'::jsonb)`;
   const slot = (i: number) => {
-    const part = `contact${i + 1}`;
+    const part = `${l.prefix}${i + 1}`;
     return `CASE WHEN ${untouched(part)} THEN ${stored(i)} ELSE ${mergeExpr(stored(i), part)} END`;
   };
   const upTo = (last: number) =>
@@ -39,8 +61,12 @@ function contactsExpr(): string {
     .reverse()
     .map((i) => `WHEN ${slot(i)} IS NOT NULL THEN ${upTo(i)}`)
     .join(' ');
-  return `CASE WHEN ${slots.map((i) => untouched(`contact${i + 1}`)).join(' AND ')} THEN coalesce(c.contacts, '[]')
-    ELSE CASE ${byLast} ELSE '[]'::jsonb END END`;
+  const withTail = l.tail
+    ? `WHEN jsonb_array_length(c.${l.column}) > ${l.slots}
+         THEN ${upTo(l.slots - 1)} || jsonb_path_query_array(c.${l.column}, '$[${l.slots} to last]')`
+    : '';
+  return `CASE WHEN ${slots.map((i) => untouched(`${l.prefix}${i + 1}`)).join(' AND ')} THEN coalesce(c.${l.column}, '[]')
+    ${withTail} ELSE CASE ${byLast} ELSE '[]'::jsonb END END`;
 }
 
 export const RESOLVED: [column: string, expr: string][] = [
@@ -65,7 +91,8 @@ export const RESOLVED: [column: string, expr: string][] = [
     `${keepOrClear('portal_access', 'coalesce(c.portal_access, false)', 'false')} s.portal_access::boolean END`,
   ],
   ...ADDRESS_KINDS.map((k): [string, string] => [`${k}_address`, merge(`c.${k}_address`, k)]),
-  ['contacts', contactsExpr()],
+  ['contacts', slotListExpr(CONTACT_LIST)],
+  ['other_addresses', slotListExpr(OTHER_ADDRESS_LIST)],
   ['custom_fields', `coalesce(${merge('c.custom_fields', 'custom')}, '{}')`],
 ];
 
@@ -97,6 +124,7 @@ export function touchedColumns(layout: Layout): Set<string> {
   if (layout.nameParts.length) cols.add('name');
   for (const a of layout.addresses) cols.add(`${a.kind}_address`);
   if (layout.contacts.length) cols.add('contacts');
+  if (layout.otherAddresses.length) cols.add('other_addresses');
   if (layout.custom.length) cols.add('custom_fields');
   return cols;
 }
@@ -111,23 +139,28 @@ const keepsObject = (current: string, part: string) =>
   `(${current} <> '{}' AND ${current} @> coalesce(s.${part}_set, '{}') AND NOT coalesce(${current} ?| s.${part}_clear, false))`;
 
 /**
- * The same for the contacts: every slot the row touches holds what it sets (phones in the same order) and none
- * of what it clears, and the stored array is as the merge would rebuild it (at most the file's slots, no empty
- * slot at the end).
+ * The same for a slot list: every slot the row touches holds what it sets (a contact's phones in the same order)
+ * and none of what it clears, and the stored array is as the merge would rebuild it (no empty slot at the end;
+ * no more than the file's slots, unless the list keeps a tail).
  */
-function keepsContacts(): string {
+function keepsSlotList(l: SlotList): string {
   const slot = (i: number) => {
-    const part = `contact${i + 1}`;
-    const current = `(c.contacts -> ${i})`;
+    const part = `${l.prefix}${i + 1}`;
+    const current = `(c.${l.column} -> ${i})`;
     return `(${untouched(part)} OR (${keepsObject(current, part)} AND
       (s.${part}_set -> 'phones' IS NULL OR ${current} -> 'phones' = s.${part}_set -> 'phones')))`;
   };
-  return `((c.contacts -> -1) <> 'null' AND c.contacts -> ${CONTACT_SLOTS} IS NULL AND ${slots.map(slot).join(' AND ')})`;
+  const lastFilled = `(c.${l.column} -> -1) <> 'null'`;
+  const shape = l.tail
+    ? `(jsonb_array_length(c.${l.column}) > ${l.slots} OR ${lastFilled})`
+    : `${lastFilled} AND c.${l.column} -> ${l.slots} IS NULL`;
+  return `(${shape} AND ${slotsOf(l).map(slot).join(' AND ')})`;
 }
 
 const KEEPS: Record<string, string> = {
   ...Object.fromEntries(ADDRESS_KINDS.map((k) => [`${k}_address`, keepsObject(`c.${k}_address`, k)])),
-  contacts: keepsContacts(),
+  contacts: keepsSlotList(CONTACT_LIST),
+  other_addresses: keepsSlotList(OTHER_ADDRESS_LIST),
   custom_fields: keepsObject('c.custom_fields', 'custom'),
 };
 

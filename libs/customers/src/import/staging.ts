@@ -6,6 +6,8 @@ import {
   CONTACT_SLOTS,
   CUSTOM_MAX,
   LIST_SEPARATOR,
+  OTHER_ADDRESS_LABEL_MAX,
+  OTHER_ADDRESS_SLOTS,
   SCALAR_FIELDS,
   type ScalarField,
 } from '../fields';
@@ -20,6 +22,7 @@ export const customerStagingOf = (jobRunId: string) => `customer_stage_${jobRunI
 const STRUCTURED = [
   ...ADDRESS_KINDS.map((k) => `${k}`),
   ...Array.from({ length: CONTACT_SLOTS }, (_, i) => `contact${i + 1}`),
+  ...Array.from({ length: OTHER_ADDRESS_SLOTS }, (_, i) => `other_address${i + 1}`),
   'custom',
 ];
 
@@ -66,7 +69,7 @@ export async function reportRejected(report: ErrorReport, line: number, problems
 /** A Postgres array literal of plain strings. */
 const pgArray = (items: string[]) => `{${items.map((i) => `"${i.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
-type PartCheck = 'address' | 'email' | 'phones' | 'custom';
+type PartCheck = 'address' | 'label' | 'email' | 'phones' | 'custom';
 
 interface Group {
   setSlot: number;
@@ -88,7 +91,13 @@ const SEEN_MAX = 4096;
 const PLAIN = new Set<ScalarField['kind']>(['enum', 'bool', 'time', 'days']);
 
 /** Longest value of each kind of part (an email's own check has its limit). */
-const PART_MAX: Record<PartCheck, number> = { address: ADDRESS_MAX, email: 254, phones: 200, custom: CUSTOM_MAX };
+const PART_MAX: Record<PartCheck, number> = {
+  address: ADDRESS_MAX,
+  label: OTHER_ADDRESS_LABEL_MAX,
+  email: 254,
+  phones: 200,
+  custom: CUSTOM_MAX,
+};
 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
@@ -168,6 +177,12 @@ export class RowStager {
                   ? ('phones' as const)
                   : ('address' as const),
           })),
+        ),
+      ),
+      ...layout.otherAddresses.map((a) =>
+        group(
+          `other_address${a.slot}`,
+          a.parts.map((p) => ({ ...p, check: p.part === 'label' ? ('label' as const) : ('address' as const) })),
         ),
       ),
       group(

@@ -33,7 +33,7 @@ export interface CustomerRow {
   labels: string[];
   billing_address: Address | null;
   shipping_address: Address | null;
-  other_addresses: OtherAddress[];
+  other_addresses: (OtherAddress | null)[];
   /** An import may leave an empty slot before a filled one (see presentCustomer). */
   contacts: (Contact | null)[];
   currency: string;
@@ -111,8 +111,12 @@ export function presentCustomer(r: CustomerRow): CustomerView {
     deliveryDays: r.delivery_days,
     effectiveDeliveryDays: r.delivery_days ?? r.account_delivery_days,
     labels: r.labels,
-    addresses: { billing: r.billing_address, shipping: r.shipping_address, other: r.other_addresses },
-    // An import may leave an empty slot before a filled one (kept as null: see the import's contacts).
+    // An import may leave an empty slot before a filled one (kept as null: see the import's slot lists).
+    addresses: {
+      billing: r.billing_address,
+      shipping: r.shipping_address,
+      other: r.other_addresses.filter((a): a is OtherAddress => a !== null),
+    },
     contacts: r.contacts.filter((c): c is Contact => c !== null),
     storeCredit: { amountMinor: Number(r.store_credit_minor), currency: r.currency },
     onAccount: { amountMinor: Number(r.on_account_minor), currency: r.currency },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTACT_SLOTS, CUSTOM_KEY, DAYS, LIST_SEPARATOR } from '../fields';
+import { CONTACT_SLOTS, CUSTOM_KEY, DAYS, LIST_SEPARATOR, OTHER_ADDRESS_LABEL_MAX } from '../fields';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NO_CONTROL = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$/;
@@ -35,7 +35,7 @@ export const contactSchema = z
   })
   .strict();
 
-export const otherAddressSchema = addressSchema.extend({ label: text(100).optional() });
+export const otherAddressSchema = addressSchema.extend({ label: text(OTHER_ADDRESS_LABEL_MAX).optional() });
 
 export type Address = z.output<typeof addressSchema>;
 export type OtherAddress = z.output<typeof otherAddressSchema>;
