@@ -144,8 +144,13 @@ describe('customer import', () => {
       { label: 'Shop' },
       { label: 'Fourth' },
     ]);
-    const long = await importFile(`customer_number,other_address3_label\nO1,${'x'.repeat(101)}\n`);
+    const long = await importFile(
+      `customer_number,other_address3_label,other_address4_city\nO1,${'x'.repeat(101)},Leeds\n`,
+    );
     expect(long.job.state).toBe('failed');
+    expect(long.errors).toContain(
+      '1,3 (other_address4_city),other_address4_city,warning: column ignored: a file carries 3 further addresses',
+    );
     expect(long.errors).toContain('2,2 (other_address3_label),');
     expect(long.errors).toContain('other_address3_label is longer than 100 characters');
   });

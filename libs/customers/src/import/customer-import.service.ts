@@ -132,7 +132,11 @@ async function readFile(ctx: Ctx, client: PoolClient, stage: string, report: Err
               line: item.line,
               column: columnLabel(columnsOf(state), u.index),
               value: u.header,
-              message: u.header ? 'warning: unknown column, ignored' : 'warning: column without a header, ignored',
+              message: u.why
+                ? `warning: column ignored: ${u.why}`
+                : u.header
+                  ? 'warning: unknown column, ignored'
+                  : 'warning: column without a header, ignored',
             });
           }
         } else if (twoPass) {

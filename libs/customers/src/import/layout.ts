@@ -14,6 +14,14 @@ import {
   type ScalarField,
 } from '../fields';
 
+/** Why a column of a slot past the last one a file carries (`contact4_name`) is not read. */
+function beyondSlots(norm: string): { why: string } | Record<string, never> {
+  const m = /^(contact|other_address)(\d+)_/.exec(norm);
+  if (!m) return {};
+  const [slots, what] = m[1] === 'contact' ? [CONTACT_SLOTS, 'contacts'] : [OTHER_ADDRESS_SLOTS, 'further addresses'];
+  return Number(m[2]) > slots ? { why: `a file carries ${slots} ${what}` } : {};
+}
+
 /** Where each thing the import reads sits in the file. */
 export interface Layout {
   key: number;
@@ -27,7 +35,8 @@ export interface Layout {
   /** First and last name columns that make the name when there is no name column. */
   nameParts: number[];
   /** Headers the import does not know: warned about, ignored. */
-  unknown: { header: string; index: number }[];
+  /** Columns the import doesn't read, each with why where there is more to say than that it is unknown. */
+  unknown: { header: string; index: number; why?: string }[];
 }
 
 export class LayoutError extends Error {}
@@ -76,7 +85,7 @@ export function layoutOf(header: string[], keyColumn?: string): Layout {
     if (LAST_NAME_ALIASES.includes(norm)) last.push(index);
     if (!target && (FIRST_NAME_ALIASES.includes(norm) || LAST_NAME_ALIASES.includes(norm))) return;
     if (!target) {
-      if (norm !== wantedKey) layout.unknown.push({ header: h, index });
+      if (norm !== wantedKey) layout.unknown.push({ header: h, index, ...beyondSlots(norm) });
       return;
     }
     claim(target, index, h);
