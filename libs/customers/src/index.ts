@@ -3,7 +3,7 @@ export * from './fields';
 export * from './import/apply';
 export * from './import/apply-chunk';
 export * from './import/customer-import.service';
-export { customerStagingOf } from './import/staging';
+export { customerStagingOf } from './import/staging-table';
 export * from './import/two-phase';
 export { XLSX_LIMITS } from './import/xlsx';
 export * from './profile/balances';

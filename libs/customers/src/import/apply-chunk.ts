@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../profile/customers.service';
 import { changingLinesOf, UPSERT_DIGEST } from './apply';
 import { lockChunkReferences } from './references';
 import { newCustomerJoins, RESOLVED, resolvedColumns, stagedLinesJoins } from './resolve-sql';
-import { customerStagingOf } from './staging';
+import { customerStagingOf } from './staging-table';
 
 // Applying one chunk of a checked customer import (apply.ts counts the import and prepares its chunks).
 

@@ -6,7 +6,7 @@ import { knownOf, pendingOf, rawStagingOf } from './first-pass';
 import type { Layout } from './layout';
 import { assertCodesStillNamed, codesOf, gatherCodes, gatherLabels, labelsOf } from './references';
 import { changesSql, resolveJoins, touchedColumns } from './resolve-sql';
-import { customerStagingOf } from './staging';
+import { customerStagingOf } from './staging-table';
 
 /**
  * The SQL half of a customer import: counting what a checked file would do, and preparing its chunks (each

@@ -109,3 +109,10 @@ export function parseCell(field: ScalarField, v: string, separator: string): Cel
     }
   }
 }
+
+/**
+ * A cell's value, trimmed, as it was stored where an export made it formula-safe (see unescapeCell): from a CSV
+ * export, or from one a spreadsheet saved as a workbook. A workbook export writes values as text cells, with an
+ * apostrophe more only where this takes one off (see textCell).
+ */
+export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());

@@ -7,7 +7,8 @@ import { columnLabel, type FileColumns } from './columns';
 import { createRawStagingSql, type DigestKey, digestKey, FirstPass, rawStagingOf, recordDigest } from './first-pass';
 import { type Layout, LayoutError, layoutOf } from './layout';
 import { dialectOf, readRecordBatches } from './records';
-import { createStagingSql, customerStagingOf, RowStager, reportRejected, STAGED_COLUMNS } from './staging';
+import { RowStager, reportRejected } from './staging';
+import { createStagingSql, customerStagingOf, STAGED_COLUMNS } from './staging-table';
 import { KnownDigests, matchDigests, parsePending, readsInTwoPasses, recordDigestKey } from './two-pass-read';
 
 type Ctx = JobContext<'customer-import'>;

@@ -9,9 +9,10 @@ import {
 } from '@customer-hub/csv';
 import { copyOut, copyText } from '@customer-hub/db';
 import type { JobContext } from '@customer-hub/queue';
+import { cellAt } from './cells';
 import type { Layout } from './layout';
 import { readCsvRecordsAt } from './records';
-import { type Blank, cellAt } from './staging';
+import type { Blank } from './staging';
 
 /**
  * A customer import whose header and options the account has imported with before reads its file in two

@@ -1,7 +1,8 @@
 import { copyLine } from '@customer-hub/db';
 import { columnPosition } from './columns';
 import { layoutOf } from './layout';
-import { RowStager, STAGED_COLUMNS } from './staging';
+import { RowStager } from './staging';
+import { STAGED_COLUMNS } from './staging-table';
 
 const HEADER = ['customer_number', 'name', 'billing_line1', 'billing_city', 'contact1_phones', 'custom:route'];
 

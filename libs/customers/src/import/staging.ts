@@ -1,48 +1,10 @@
 import type { ErrorReport } from '@customer-hub/csv';
 import { copyText, uuidV7 } from '@customer-hub/db';
-import {
-  ADDRESS_KINDS,
-  ADDRESS_MAX,
-  CONTACT_SLOTS,
-  CUSTOM_MAX,
-  LIST_SEPARATOR,
-  OTHER_ADDRESS_LABEL_MAX,
-  OTHER_ADDRESS_SLOTS,
-  SCALAR_FIELDS,
-  type ScalarField,
-} from '../fields';
-import { type CellResult, checkEmail, checkText, listSeparatorIn, parseCell, splitValues, unescapeCell } from './cells';
+import { ADDRESS_MAX, CUSTOM_MAX, LIST_SEPARATOR, OTHER_ADDRESS_LABEL_MAX, type ScalarField } from '../fields';
+import { type CellResult, cellAt, checkEmail, checkText, listSeparatorIn, parseCell, splitValues } from './cells';
 import { columnLabel, columnPosition, type FileColumns } from './columns';
 import type { Layout } from './layout';
-
-/** Staging table of one customer import (its id is a uuid we made: hex only). */
-export const customerStagingOf = (jobRunId: string) => `customer_stage_${jobRunId.replaceAll('-', '')}`;
-
-/** Structured parts: each staged as the parts to set (jsonb) and the parts to clear (text[]). */
-const STRUCTURED = [
-  ...ADDRESS_KINDS.map((k) => `${k}`),
-  ...Array.from({ length: CONTACT_SLOTS }, (_, i) => `contact${i + 1}`),
-  ...Array.from({ length: OTHER_ADDRESS_SLOTS }, (_, i) => `other_address${i + 1}`),
-  'custom',
-];
-
-/** The staging table's columns after `line` and `number`, in COPY order. */
-export const STAGED_COLUMNS = [
-  ...SCALAR_FIELDS.map((f) => f.column),
-  ...STRUCTURED.flatMap((s) => [`${s}_set`, `${s}_clear`]),
-  'id',
-  'digest',
-  // A row rejected while staged, kept only for its number (see RowStager.numberOnly).
-  'rejected',
-];
-
-export function createStagingSql(stage: string): string {
-  const scalars = SCALAR_FIELDS.map((f) => `${f.column} text`);
-  const structured = STRUCTURED.map((s) => `${s}_set jsonb, ${s}_clear text[]`);
-  // id: the id a new customer gets (made while reading; see uuidV7); digest: the row's (see first-pass.ts)
-  return `CREATE UNLOGGED TABLE ${stage} (line int NOT NULL, number text COLLATE "C" NOT NULL,
-    ${[...scalars, ...structured].join(', ')}, id uuid, digest bigint, rejected boolean)`;
-}
+import { STAGED_COLUMNS } from './staging-table';
 
 export interface CellProblem {
   column: string;
@@ -101,12 +63,6 @@ const PART_MAX: Record<PartCheck, number> = {
 
 /** Position of a staged column in a COPY row (after line and number). */
 const slotOf = (column: string) => STAGED_COLUMNS.indexOf(column) + 2;
-/**
- * A cell's value, trimmed, as it was stored where an export made it formula-safe (see unescapeCell): from a CSV
- * export, or from one a spreadsheet saved as a workbook. A workbook export writes values as text cells, with an
- * apostrophe more only where this takes one off (see textCell).
- */
-export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
 function checkPart(check: PartCheck, max: number, v: string, separator: string): string | null {
   if (check === 'email') return checkEmail(v);
   const problem = checkText(v, max);

@@ -12,7 +12,8 @@ import {
   rawStagingOf,
   readPendingBatches,
 } from './first-pass';
-import { createStagingSql, type RowStager, reportRejected, STAGED_COLUMNS } from './staging';
+import { type RowStager, reportRejected } from './staging';
+import { createStagingSql, STAGED_COLUMNS } from './staging-table';
 
 /**
  * The parts of a two-pass read (see first-pass.ts) around the first pass: whether an import reads in two passes,
