@@ -213,10 +213,23 @@ describe('customers', () => {
     expect((await waitForJob(h.ds, undo.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 0 });
     expect((await admin.get('/v1/customers/B-3')).body.labels).toEqual(['bulk', 'old']);
 
-    expect((await admin.patch('/v1/labels/bulk', { name: 'batch' })).status).toBe(200);
+    // A label on no more customers than the limit is renamed and deleted at once; on more, by a job.
+    expect((await admin.patch('/v1/labels/new', { name: 'fresh' })).body).toEqual({ name: 'fresh', customers: 2 });
+    expect((await admin.patch('/v1/labels/fresh', { name: 'new' })).status).toBe(200);
+    expect((await admin.patch('/v1/labels/bulk', { name: 'old' })).status).toBe(409);
+    const renamed = await admin.patch('/v1/labels/bulk', { name: 'batch' });
+    expect(renamed.status).toBe(202);
+    expect((await waitForJob(h.ds, renamed.body.jobId)).counts).toEqual({ selected: 3, changed: 3 });
+    expect((await admin.get(`/v1/jobs/${renamed.body.jobId}`)).body.request).toEqual({
+      label: 'bulk',
+      renameTo: 'batch',
+    });
     expect((await admin.get('/v1/customers/B-1')).body.labels).toEqual(['batch', 'new']);
-    expect((await admin.delete('/v1/labels/batch')).status).toBe(204);
+    const deleted = await admin.delete('/v1/labels/batch');
+    expect(deleted.status).toBe(202);
+    expect((await waitForJob(h.ds, deleted.body.jobId)).counts).toEqual({ selected: 3, changed: 3 });
     expect((await admin.get('/v1/customers/B-1')).body.labels).toEqual(['new']);
+    expect((await admin.delete('/v1/labels/batch')).status).toBe(404);
     const labels = (await admin.get('/v1/labels')).body.items;
     expect(labels).toEqual(
       expect.arrayContaining([

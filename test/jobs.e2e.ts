@@ -1,6 +1,7 @@
 import { sqlRows } from '@customer-hub/db';
-import { reconcileJobs } from '@customer-hub/queue';
+import { defineProcessor, reconcileJobs } from '@customer-hub/queue';
 import { createTestAccount, type TestAccount, waitFor, waitForJob } from '@customer-hub/testing';
+import { processors } from '@customer-hub/worker';
 import request from 'supertest';
 import { bearer, createHarness, type Harness } from './support/harness';
 
@@ -232,5 +233,27 @@ describe('reconciler', () => {
     expect(run.state).toBe('succeeded');
     expect(await ticks(row!.id)).toBe(3);
     expect((await reconcileJobs(h.deps, 60_000)).requeued).toEqual([]);
+  });
+});
+
+describe('a finished job', () => {
+  it('is stamped when the work it applies as it settles is done, not when settling began', async () => {
+    // A harness of its own: its diagnostic jobs apply half a second of work as they settle.
+    const slow = await createHarness();
+    try {
+      const account = await createTestAccount(slow.ds);
+      const slowCommit = defineProcessor('diagnostic', async () => ({
+        commit: async (m) => {
+          await m.query('SELECT pg_sleep(0.5)');
+        },
+      }));
+      await slow.startWorkers([...processors.filter((p) => p.kind !== 'diagnostic'), slowCommit]);
+      const res = await request(slow.app).post('/v1/diagnostics').set(bearer(account.tokens.admin)).send({ steps: 1 });
+      const run = await waitForJob(slow.ds, res.body.jobId);
+      expect(run.state).toBe('succeeded');
+      expect(run.finishedAt!.getTime() - run.startedAt!.getTime()).toBeGreaterThanOrEqual(500);
+    } finally {
+      await slow.cleanup();
+    }
   });
 });

@@ -41,12 +41,19 @@ export interface JobParams {
   'purchase-history': CsvReadParams;
   'product-import': CsvReadParams;
   'customer-import': CustomerImportParams;
-  'customer-labels': {
-    /** Customer numbers, or a list filter (group, label, catalogue, search, updatedSince as ISO text). */
-    selection: { customerRefs: string[] } | { filter: Record<string, string | boolean> };
-    add: string[];
-    remove: string[];
-  };
+  'customer-labels':
+    | {
+        /** Customer numbers, or a list filter (group, label, catalogue, search, updatedSince as ISO text). */
+        selection: { customerRefs: string[] } | { filter: Record<string, string | boolean> };
+        add: string[];
+        remove: string[];
+      }
+    | {
+        /** A label renamed or deleted on every customer carrying it. */
+        label: string;
+        /** Its new name; null deletes it. */
+        renameTo: string | null;
+      };
   export:
     | {
         what: 'products';

@@ -256,9 +256,10 @@ export class HubWorker {
       const o = how.outcome ?? {};
       await o.commit?.(m);
       const state = o.state ?? 'succeeded';
+      // clock_timestamp(), not now(): now() is when this transaction began, before the commit's work.
       await m.query(
         `UPDATE job_runs SET state = $2, counts = $3, files = $4, error = NULL,
-           finished_at = CASE WHEN $2 = 'succeeded' THEN now() ELSE NULL END
+           finished_at = CASE WHEN $2 = 'succeeded' THEN clock_timestamp() ELSE NULL END
          WHERE id = $1`,
         [run.id, state, JSON.stringify(o.counts ?? {}), JSON.stringify(o.files ?? [])],
       );

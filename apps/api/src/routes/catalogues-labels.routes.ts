@@ -1,6 +1,7 @@
 import {
   type CustomerFilter,
   catalogueProducts,
+  checkRenameTarget,
   countSelection,
   createCatalogue,
   createLabel,
@@ -10,6 +11,7 @@ import {
   editLabels,
   type LabelSelection,
   labelSchema,
+  labelUse,
   listCatalogues,
   listLabels,
   renameLabel,
@@ -18,6 +20,7 @@ import {
 } from '@customer-hub/customers';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
+import type { ApiDeps } from '../deps';
 import { acceptJob } from '../http/accept-job';
 import { customerFilterQuery } from '../http/customer-filter';
 import { json, jsonBody, listOf, pageOf, pathParam, ref, schema } from '../http/doc';
@@ -33,6 +36,17 @@ const newCatalogue = z.object({ code, name, main: z.boolean().default(false) }).
 const cataloguePatch = z.object({ name: name.optional(), main: z.boolean().optional() }).strict();
 const catalogueProductsEdit = z.object({ add: codes, remove: codes }).strict();
 const labelBody = z.object({ name: labelSchema }).strict();
+const AS_A_JOB =
+  'a label on more customers is changed by a job (202), on all of them in one transaction, and its counts say ' +
+  'how many (selected, changed).';
+
+/** Whether a label is on more customers than a call changes at once (a 404 when there is no such label). */
+async function onManyCustomers(deps: ApiDeps, accountId: string, name: string): Promise<boolean> {
+  const carrying = await labelUse(deps.ds.manager, accountId, name);
+  if (carrying === null) throw notFound('label');
+  return carrying > deps.config.customers.labelEditSyncLimit;
+}
+
 /** A catalogue's page of product codes holds one of these per product. */
 const PRODUCT_ITEM = { type: 'object', required: ['product'], properties: { product: { type: 'string' } } };
 const LABEL_EDIT_RESULT = {
@@ -189,15 +203,26 @@ export const catalogueLabelRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Rename a label on every customer',
+      description: `On up to LABEL_EDIT_SYNC_LIMIT customers at once (200); ${AS_A_JOB}`,
       parameters: [pathParam('name')],
       requestBody: jsonBody(labelBody),
-      responses: { 200: json('The label', schema('Label')) },
+      responses: {
+        200: json('The label', schema('Label')),
+        202: ref('responses/Accepted'),
+        404: ref('responses/Error'),
+        409: ref('responses/Error'),
+      },
     },
     async handler(req, res, deps) {
       const l = parseBody(labelBody, req);
-      const out = await deps.ds.transaction((m) =>
-        renameLabel(m, principalOf(req).accountId, String(req.params.name), l.name),
-      );
+      const accountId = principalOf(req).accountId;
+      const name = String(req.params.name);
+      if (await onManyCustomers(deps, accountId, name)) {
+        await checkRenameTarget(deps.ds.manager, accountId, name, l.name);
+        await acceptJob(req, res, deps, 'customer-labels', { label: name, renameTo: l.name });
+        return;
+      }
+      const out = await deps.ds.transaction((m) => renameLabel(m, accountId, name, l.name));
       if (!out) throw notFound('label');
       res.json(out);
     },
@@ -208,13 +233,18 @@ export const catalogueLabelRoutes = defineRoutes([
     permission: 'customers:write',
     doc: {
       summary: 'Delete a label and take it off every customer',
+      description: `On up to LABEL_EDIT_SYNC_LIMIT customers at once (204); ${AS_A_JOB}`,
       parameters: [pathParam('name')],
-      responses: { 204: { description: 'Deleted' } },
+      responses: { 204: { description: 'Deleted' }, 202: ref('responses/Accepted'), 404: ref('responses/Error') },
     },
     async handler(req, res, deps) {
-      const done = await deps.ds.transaction((m) =>
-        deleteLabel(m, principalOf(req).accountId, String(req.params.name)),
-      );
+      const accountId = principalOf(req).accountId;
+      const name = String(req.params.name);
+      if (await onManyCustomers(deps, accountId, name)) {
+        await acceptJob(req, res, deps, 'customer-labels', { label: name, renameTo: null });
+        return;
+      }
+      const done = await deps.ds.transaction((m) => deleteLabel(m, accountId, name));
       if (!done) throw notFound('label');
       res.status(204).end();
     },

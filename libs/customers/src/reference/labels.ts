@@ -24,12 +24,32 @@ export async function createLabel(db: Db, accountId: string, name: string) {
   return findLabel(db, accountId, name);
 }
 
+/**
+ * How many customers carry a label, deleted ones included (a rename or delete changes them too); null when the
+ * account has no such label.
+ */
+export async function labelUse(db: Db, accountId: string, name: string): Promise<number | null> {
+  const [row] = await sqlRows<{ n: number }>(
+    db,
+    `SELECT (SELECT count(*)::int FROM customers c WHERE c.account_id = l.account_id AND c.labels @> ARRAY[l.name]) AS n
+     FROM labels l WHERE l.account_id = $1 AND l.name = $2`,
+    [accountId, name],
+  );
+  return row ? row.n : null;
+}
+
+/** Refuses a rename onto a label that exists already (a 409). */
+export async function checkRenameTarget(db: Db, accountId: string, from: string, to: string): Promise<void> {
+  if (from === to) return;
+  const [taken] = await sqlRows(db, 'SELECT 1 FROM labels WHERE account_id = $1 AND name = $2', [accountId, to]);
+  if (taken) throw new CustomerRuleError(409, 'label_exists', `The label ${to} already exists.`);
+}
+
 /** Renames a label everywhere it is used, in the caller's transaction; null when there is no such label. */
 export async function renameLabel(db: Db, accountId: string, from: string, to: string) {
   const [exists] = await sqlRows(db, 'SELECT 1 FROM labels WHERE account_id = $1 AND name = $2', [accountId, from]);
   if (!exists) return null;
-  const [taken] = await sqlRows(db, 'SELECT 1 FROM labels WHERE account_id = $1 AND name = $2', [accountId, to]);
-  if (taken && from !== to) throw new CustomerRuleError(409, 'label_exists', `The label ${to} already exists.`);
+  await checkRenameTarget(db, accountId, from, to);
   await db.query('UPDATE labels SET name = $3 WHERE account_id = $1 AND name = $2', [accountId, from, to]);
   await db.query(
     `UPDATE customers SET labels = ARRAY(SELECT DISTINCT unnest(array_replace(labels, $2::text, $3::text)) ORDER BY 1),
