@@ -240,6 +240,27 @@ describe('customers', () => {
   });
 });
 
+describe('reference data counts', () => {
+  it("counts each group's, catalogue's and label's customers, deleted ones not, listed or one by one", async () => {
+    const admin = as(acme.tokens.admin);
+    await admin.post('/v1/customer-groups', { code: 'QG', name: 'Counted' });
+    await admin.post('/v1/catalogues', { code: 'QK', name: 'Counted' });
+    await admin.post('/v1/labels', { name: 'unused' });
+    for (const number of ['Q-1', 'Q-2', 'Q-3']) {
+      await admin.post('/v1/customers', { number, name: number, group: 'QG', catalogue: 'QK', labels: ['q'] });
+    }
+    expect((await admin.delete('/v1/customers/Q-3')).status).toBe(204);
+    const listed = async (url: string, key: string, value: string) =>
+      (await admin.get(url)).body.items.find((i: Record<string, unknown>) => i[key] === value)?.customers;
+    expect(await listed('/v1/customer-groups', 'code', 'QG')).toBe(2);
+    expect(await listed('/v1/catalogues', 'code', 'QK')).toBe(2);
+    expect(await listed('/v1/labels', 'name', 'q')).toBe(2);
+    expect(await listed('/v1/labels', 'name', 'unused')).toBe(0);
+    expect((await admin.patch('/v1/catalogues/QK', { name: 'Still counted' })).body.customers).toBe(2);
+    expect((await admin.post('/v1/labels', { name: 'q' })).body).toEqual({ name: 'q', customers: 2 });
+  });
+});
+
 describe('the OpenAPI Customer schema', () => {
   it('names every field a customer has, and no other, with the nested ones', async () => {
     const admin = as(acme.tokens.admin);
