@@ -1,20 +1,17 @@
 import { v1Routes } from '@customer-hub/api';
 import { createTestAccount, type TestAccount } from '@customer-hub/testing';
 import type request from 'supertest';
-import { callsAs, createHarness, type Harness } from './support/harness';
+import { callsAs, harnessWithAccount } from './support/harness';
 
 /** Who may call the customer routes: roles, and accounts apart. */
 
-let h: Harness;
-let acme: TestAccount;
+const t = harnessWithAccount();
 let other: TestAccount;
 
 beforeAll(async () => {
-  h = await createHarness();
-  acme = await createTestAccount(h.ds);
-  other = await createTestAccount(h.ds);
+  other = await createTestAccount(t.h.ds);
   // Something of each kind in acme, for another account to try.
-  const admin = as(acme.tokens.admin);
+  const admin = as(t.acme.tokens.admin);
   for (const [url, body] of [
     ['/v1/price-lists', { code: 'GOLD', name: 'Gold', currency: 'GBP' }],
     ['/v1/customer-groups', { code: 'TRADE', name: 'Trade', priceList: 'GOLD' }],
@@ -26,28 +23,26 @@ beforeAll(async () => {
     expect({ url, status: (await admin.post(url, body)).status }).toEqual({ url, status: 201 });
   }
 });
-afterAll(() => h.cleanup());
-
-const as = (token: string) => callsAs(h, token);
+const as = (token: string) => callsAs(t.h, token);
 
 /** The customer routes and the reference data they hang on. */
 const AREA = /^\/(customers|customer-groups|price-lists|catalogues|labels)\b/;
 
 describe('customer routes access', () => {
   it('lets ops read but not write, and keeps customers out', async () => {
-    const ops = as(acme.tokens.ops);
+    const ops = as(t.acme.tokens.ops);
     expect((await ops.get('/v1/customers/R-1')).status).toBe(200);
     expect((await ops.patch('/v1/customers/R-1', { name: 'x' })).status).toBe(403);
     expect((await ops.post('/v1/customers/R-1/notes', { body: 'x' })).status).toBe(403);
     expect((await ops.post('/v1/labels', { name: 'x' })).status).toBe(403);
-    const customer = as(acme.tokens.customer);
+    const customer = as(t.acme.tokens.customer);
     expect((await customer.get('/v1/customers')).status).toBe(403);
     expect((await customer.get('/v1/customers/R-1')).status).toBe(403);
   });
 
   it("never shows or changes another account's customers, groups, lists, catalogues or labels", async () => {
     const theirs = as(other.tokens.admin);
-    const note = (await as(acme.tokens.admin).post('/v1/customers/R-1/notes', { body: 'ours' })).body;
+    const note = (await as(t.acme.tokens.admin).post('/v1/customers/R-1/notes', { body: 'ours' })).body;
     const urls: [keyof ReturnType<typeof as>, string, object?][] = [
       ['patch', `/v1/customers/R-1/notes/${note.id}`, { body: 'theirs' }],
       ['get', `/v1/customers/R-1/notes/${note.id}/revisions`],
@@ -85,7 +80,7 @@ describe('customer routes access', () => {
     });
     expect(named.length).toBeGreaterThan(20);
     expect(unchecked.map((r) => `${r.method} ${r.path}`)).toEqual([]);
-    expect((await as(acme.tokens.admin).get('/v1/customers/R-1/notes')).body.items[0].body).toBe('ours');
+    expect((await as(t.acme.tokens.admin).get('/v1/customers/R-1/notes')).body.items[0].body).toBe('ours');
     // Each test account starts with its own customer C-1; the other account sees only that one.
     const seen = (await theirs.get('/v1/customers')).body.items.map((c: { number: string }) => c.number);
     expect(seen).toEqual(['C-1']);
@@ -96,7 +91,7 @@ describe('customer routes access', () => {
       changed: 0,
       unknownRefs: ['R-1'],
     });
-    expect((await as(acme.tokens.admin).get('/v1/customers/R-1')).body).toMatchObject({
+    expect((await as(t.acme.tokens.admin).get('/v1/customers/R-1')).body).toMatchObject({
       name: 'Roles',
       deletedAt: null,
     });
