@@ -127,8 +127,7 @@ describe('real customer files', () => {
     const { job } = await importFile(xls);
     expect(job.state).toBe('failed');
     expect(job.error.message).toBe(
-      'The upload is not a CSV file: the file is an Excel 97–2003 workbook (.xls), not CSV text; export it from ' +
-        'your spreadsheet as CSV.',
+      'The upload is an Excel 97–2003 workbook (.xls), which is not read: save it as .xlsx or CSV.',
     );
   });
 

@@ -22,11 +22,15 @@ const XLSX_BATCH = 1_000;
 export async function dialectOf(ctx: JobContext<'customer-import'>): Promise<CsvDialect | null> {
   const sample = await uploadHead(ctx.files, ctx.params.inputFile);
   const kind = workbookKind(sample);
-  if (ctx.params.format === 'xlsx' && kind !== 'zip') throw new XlsxError(notAWorkbook(sample, kind));
+  // An .xls is refused as a workbook whatever it was sent as: this import reads XLSX too, so saying "send CSV" would
+  // be half the answer.
+  if (kind === 'xls' || (ctx.params.format === 'xlsx' && kind !== 'zip')) {
+    throw new XlsxError(notAWorkbook(sample, kind));
+  }
   return kind === 'zip' ? null : dialectOfSample(sample, ctx.params);
 }
 
-/** Why an upload sent as an XLSX workbook (by its type, its .xlsx name or format=xlsx) is not one. */
+/** Why an upload is not a workbook this import reads: an .xls, or one sent as XLSX (by its type, name or format). */
 function notAWorkbook(head: Buffer, kind: 'xls' | null): string {
   if (kind === 'xls') {
     return 'The upload is an Excel 97–2003 workbook (.xls), which is not read: save it as .xlsx or CSV.';
