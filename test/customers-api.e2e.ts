@@ -40,7 +40,11 @@ describe('customers', () => {
       loyaltyPoints: 0,
       customFields: { route: 'R7' },
     });
-    expect((await staff.post('/v1/customers', { number: 'A-1', name: 'Again' })).status).toBe(409);
+    const again = await staff.post('/v1/customers', { number: 'A-1', name: 'Again' });
+    expect([again.status, again.body.error]).toEqual([
+      409,
+      { code: 'customer_exists', message: 'A customer with the number A-1 already exists.' },
+    ]);
     expect((await staff.post('/v1/customers', { number: 'A-2' })).body.error).toMatchObject({
       code: 'invalid_body',
       details: [{ field: 'body.name', message: 'required' }],
@@ -61,6 +65,18 @@ describe('customers', () => {
       'A-100',
     );
     expect((await staff.get('/v1/customers?deleted=true')).body.items[0].number).toBe('A-100');
+    // The number stays the deleted customer's, and the refusal says so rather than "exists" beside a 404.
+    const deletedNumber = {
+      code: 'customer_exists',
+      message:
+        'A deleted customer has the number A-100: restore it (POST /v1/customers/A-100/restore) or give this ' +
+        'customer another number.',
+    };
+    const reuse = await staff.post('/v1/customers', { number: 'A-100', name: 'Someone else' });
+    expect([reuse.status, reuse.body.error]).toEqual([409, deletedNumber]);
+    await staff.post('/v1/customers', { number: 'A-7', name: 'Seven' });
+    const renumber = await staff.patch('/v1/customers/A-7', { number: 'A-100' });
+    expect([renumber.status, renumber.body.error]).toEqual([409, deletedNumber]);
     expect((await staff.post('/v1/customers/A-100/restore')).body.deletedAt).toBeNull();
   });
 

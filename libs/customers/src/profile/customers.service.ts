@@ -216,11 +216,35 @@ export async function deleteUnused(remove: () => Promise<unknown>, inUse: string
   }
 }
 
+/**
+ * Refuses a number another customer holds, deleted ones too (the number stays theirs, so they can be restored):
+ * GET answers 404 for a deleted one, so the refusal says which it is and what to do.
+ */
+async function assertNumberFree(m: EntityManager, accountId: string, number: string): Promise<void> {
+  const [held] = await m.query(
+    'SELECT deleted_at IS NOT NULL AS deleted FROM customers WHERE account_id = $1 AND customer_number = $2',
+    [accountId, number],
+  );
+  if (held) throw numberTaken(number, held.deleted);
+}
+
+function numberTaken(number: string, deleted: boolean): CustomerRuleError {
+  return new CustomerRuleError(
+    409,
+    'customer_exists',
+    deleted
+      ? `A deleted customer has the number ${number}: restore it (POST /v1/customers/${encodeURIComponent(number)}` +
+          '/restore) or give this customer another number.'
+      : `A customer with the number ${number} already exists.`,
+  );
+}
+
 export async function createCustomer(m: EntityManager, accountId: string, input: CreateCustomer) {
   const cols: Record<string, unknown> = {
     customer_number: input.number,
     ...(await columnsOf(m, accountId, input, null)),
   };
+  await assertNumberFree(m, accountId, input.number);
   const names = Object.keys(cols);
   try {
     await m.query(
@@ -228,9 +252,7 @@ export async function createCustomer(m: EntityManager, accountId: string, input:
       [accountId, ...Object.values(cols)],
     );
   } catch (err) {
-    if (isUniqueViolation(err)) {
-      throw new CustomerRuleError(409, 'customer_exists', `A customer with the number ${input.number} already exists.`);
-    }
+    if (isUniqueViolation(err)) throw numberTaken(input.number, false);
     throw err;
   }
   await registerLabels(m, accountId, cols.labels);
@@ -249,7 +271,10 @@ export async function patchCustomer(
   if (!current || current.deleted_at) return null;
   const cols = await columnsOf(m, accountId, patch, current);
   const renamed = patch.number !== undefined && patch.number !== number;
-  if (renamed) cols.customer_number = patch.number;
+  if (renamed) {
+    await assertNumberFree(m, accountId, patch.number!);
+    cols.customer_number = patch.number;
+  }
   const names = Object.keys(cols);
   if (names.length) {
     try {
@@ -259,13 +284,7 @@ export async function patchCustomer(
         [accountId, current.id, ...Object.values(cols)],
       );
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new CustomerRuleError(
-          409,
-          'customer_exists',
-          `A customer with the number ${patch.number} already exists.`,
-        );
-      }
+      if (isUniqueViolation(err)) throw numberTaken(patch.number!, false);
       throw err;
     }
   }
