@@ -48,6 +48,14 @@ describe('catalogues and price lists', () => {
     await admin.post('/v1/catalogues', { code: 'A', name: 'Alpha', main: true }).expect(201);
     await admin.post('/v1/catalogues', { code: 'B', name: 'Beta' }).expect(201);
     await admin.post('/v1/catalogues/B/products', { add: ['P1'] }).expect(200);
+    const addAndRemove = await admin.post('/v1/catalogues/B/products', {
+      add: ['P2', 'P3'],
+      remove: ['P3', 'P2', 'P3'],
+    });
+    expect([addAndRemove.status, addAndRemove.body.error.details]).toEqual([
+      400,
+      [{ field: 'body', message: 'products both added and removed: P2, P3; give each once' }],
+    ]);
     await admin.post('/v1/customers', { number: 'X', name: 'Main Range' }).expect(201);
     await admin.post('/v1/customers', { number: 'Y', name: 'Beta Range', catalogue: 'B' }).expect(201);
     const effective = async () => (await admin.get('/v1/customers/X')).body.effectiveCatalogue;

@@ -213,6 +213,15 @@ describe('customers', () => {
       remove: ['old'],
     });
     expect(sync.body).toEqual({ selected: 2, changed: 2, unknownRefs: ['NOPE'] });
+    const both = await admin.post('/v1/customers/labels', {
+      customerRefs: ['B-1'],
+      add: ['new', 'a'],
+      remove: ['new'],
+    });
+    expect([both.status, both.body.error.details]).toEqual([
+      400,
+      [{ field: 'body', message: 'labels both added and removed: new; give each once' }],
+    ]);
     const job = await admin.post('/v1/customers/labels', { filter: { search: 'B-' }, add: ['bulk'] });
     expect(job.status).toBe(202);
     expect((await waitForJob(h.ds, job.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 0 });

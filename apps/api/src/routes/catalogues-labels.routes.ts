@@ -34,7 +34,15 @@ const name = z.string().trim().min(1).max(200);
 const codes = z.array(code).max(10_000).default([]);
 const newCatalogue = z.object({ code, name, main: z.boolean().default(false) }).strict();
 const cataloguePatch = z.object({ name: name.optional(), main: z.boolean().optional() }).strict();
-const catalogueProductsEdit = z.object({ add: codes, remove: codes }).strict();
+/** An edit may not both add and remove one thing (which would win is a guess): the refusal names them. */
+const notBoth = (what: string) => (v: { add: string[]; remove: string[] }, ctx: z.RefinementCtx) => {
+  const removed = new Set(v.remove);
+  const both = [...new Set(v.add.filter((x) => removed.has(x)))];
+  if (both.length) {
+    ctx.addIssue({ code: 'custom', message: `${what} both added and removed: ${both.join(', ')}; give each once` });
+  }
+};
+const catalogueProductsEdit = z.object({ add: codes, remove: codes }).strict().superRefine(notBoth('products'));
 const labelBody = z.object({ name: labelSchema }).strict();
 const AS_A_JOB =
   'a label on more customers is changed by a job (202), on all of them in one transaction, and its counts say ' +
@@ -67,7 +75,8 @@ const labelEdit = z
   })
   .strict()
   .refine((v) => (v.customerRefs === undefined) !== (v.filter === undefined), 'give customerRefs or filter, not both')
-  .refine((v) => v.add.length + v.remove.length > 0, 'give labels to add or remove');
+  .refine((v) => v.add.length + v.remove.length > 0, 'give labels to add or remove')
+  .superRefine(notBoth('labels'));
 
 export const catalogueLabelRoutes = defineRoutes([
   {
