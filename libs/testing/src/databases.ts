@@ -4,8 +4,15 @@ import { Client } from 'pg';
 /** Where tests find Postgres; each test file makes its own database on it. */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Migrated once per run by the global setup; test databases are copied from it. */
-export const TEMPLATE_DB = 'hub_test_template';
+/** The migrated template's name starts so; the global setup names it for its migrations, and test databases are copied from it. */
+export const TEMPLATE_PREFIX = 'hub_test_template_';
+
+function templateDb(): string {
+  const name = process.env.HUB_TEST_TEMPLATE;
+  if (!name?.startsWith(TEMPLATE_PREFIX))
+    throw new Error('No test template: run tests through jest, whose global setup makes it.');
+  return name;
+}
 
 export function databaseUrl(name: string): string {
   const u = new URL(TEST_PG_URL);
@@ -30,7 +37,7 @@ export async function createTestDatabase(): Promise<string> {
   const name = uniqueName('hub_test');
   for (let attempt = 1; ; attempt++) {
     try {
-      await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`);
       return name;
     } catch (err) {
       // Two files copying the template at the same instant collide on its lock ("being accessed by other
