@@ -172,6 +172,15 @@ describe('customer export', () => {
     const { run, file } = await exportCustomers('csv', { label: 'ops' });
     expect(run.counts).toEqual({ rows: 1 });
     expect(file.toString('utf8').trim().split('\n')[1]).toMatch(/^R-3,/);
+    // A misspelt filter is refused, not dropped: dropped, it exported every customer.
+    const misspelt = await request(h.app)
+      .post('/v1/exports')
+      .set(bearer(acme.tokens.staff))
+      .send({ kind: 'customers', format: 'csv', filters: { lable: 'ops' } });
+    expect([misspelt.status, misspelt.body.error.details]).toEqual([
+      400,
+      [{ field: 'body.filters', message: 'Unrecognized key: "lable"' }],
+    ]);
   });
 
   it("does not let another account export this account's customers", async () => {

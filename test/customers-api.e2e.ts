@@ -222,6 +222,11 @@ describe('customers', () => {
       400,
       [{ field: 'body', message: 'labels both added and removed: new; give each once' }],
     ]);
+    const misspelt = await admin.post('/v1/customers/labels', { filter: { serch: 'B-' }, add: ['bulk'] });
+    expect([misspelt.status, misspelt.body.error.details]).toEqual([
+      400,
+      [{ field: 'body.filter', message: 'Unrecognized key: "serch"' }],
+    ]);
     const job = await admin.post('/v1/customers/labels', { filter: { search: 'B-' }, add: ['bulk'] });
     expect(job.status).toBe(202);
     expect((await waitForJob(h.ds, job.body.jobId)).counts).toEqual({ selected: 3, changed: 3, unknownRefs: 0 });

@@ -27,3 +27,9 @@ export const customerFilterQuery = z.object({
 });
 
 export const filterParameters = queryParameters(customerFilterQuery);
+
+/**
+ * The filter inside a JSON body (exports, bulk label edits): a key it does not know is refused, for a misspelt
+ * one ("lable") would otherwise select every customer.
+ */
+export const customerFilterBody = customerFilterQuery.strict();

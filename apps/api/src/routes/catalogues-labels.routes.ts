@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import type { ApiDeps } from '../deps';
 import { acceptJob } from '../http/accept-job';
-import { customerFilterQuery } from '../http/customer-filter';
+import { customerFilterBody } from '../http/customer-filter';
 import { json, jsonBody, listOf, pageOf, pathParam, ref, schema } from '../http/doc';
 import { notFound } from '../http/errors';
 import { PRODUCT_PAGE, pageParameters, pageQuery } from '../http/page';
@@ -69,7 +69,7 @@ const LABEL_EDIT_RESULT = {
 const labelEdit = z
   .object({
     customerRefs: z.array(code).min(1).max(100_000).optional(),
-    filter: customerFilterQuery.optional(),
+    filter: customerFilterBody.optional(),
     add: z.array(labelSchema).max(50).default([]),
     remove: z.array(labelSchema).max(50).default([]),
   })

@@ -2,7 +2,7 @@ import { CustomerEntity, scoped } from '@customer-hub/db';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
-import { customerFilterQuery } from '../http/customer-filter';
+import { customerFilterBody } from '../http/customer-filter';
 import { jsonBody, ref } from '../http/doc';
 import { HttpError } from '../http/errors';
 import { defineRoutes } from '../http/route';
@@ -29,7 +29,7 @@ const exportBody = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('customers'),
       format: z.enum(['csv', 'xlsx']).default('csv'),
-      filters: customerFilterQuery.default({}).meta({ description: 'As for GET /v1/customers' }),
+      filters: customerFilterBody.default({}).meta({ description: 'As for GET /v1/customers' }),
       bom,
     })
     .strict(),
