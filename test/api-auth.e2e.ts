@@ -35,6 +35,15 @@ describe('authentication', () => {
       .set(bearer(acme.tokens.admin))
       .send({ userId: acme.userIds.ops, name: 'short-lived' });
     expect(issued.status).toBe(201);
+    // A token has its user's role: one asked for with another is refused, not issued with the role dropped.
+    const withRole = await request(h.app)
+      .post('/v1/tokens')
+      .set(bearer(acme.tokens.admin))
+      .send({ userId: acme.userIds.ops, name: 'as admin', role: 'admin' });
+    expect([withRole.status, withRole.body.error.details]).toEqual([
+      400,
+      [{ field: 'body', message: 'Unrecognized key: "role"' }],
+    ]);
     expect((await request(h.app).get('/v1/me').set(bearer(issued.body.token))).status).toBe(200);
     expect((await request(h.app).delete(`/v1/tokens/${issued.body.id}`).set(bearer(acme.tokens.admin))).status).toBe(
       204,

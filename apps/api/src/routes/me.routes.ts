@@ -9,11 +9,13 @@ import { defineRoutes } from '../http/route';
 import { idParam, parseBody } from '../http/validate';
 import type { IssuedTokenView, MeView, TokenView } from '../http/views';
 
-const newToken = z.object({
-  userId: z.string().uuid(),
-  name: z.string().trim().min(1).max(100),
-  expiresInDays: z.number().int().min(1).max(3650).optional(),
-});
+const newToken = z
+  .object({
+    userId: z.string().uuid(),
+    name: z.string().trim().min(1).max(100),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
 
 export const meRoutes = defineRoutes([
   {
