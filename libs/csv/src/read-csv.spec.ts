@@ -151,6 +151,11 @@ describe('sniffing', () => {
     ['a|b\n1|2\n', '|'],
     ['a,b\n"x;y",2\n', ','],
     ['single\ncolumn\n', ','],
+    // A quoted field holding a line break (and a semicolon) stays in its record: split by lines, the second half
+    // of the address looked like a line with no semicolon outside quotes, and the sample was read as comma-separated.
+    ['number;name;line1;city\r\nE1;"Müller; Söhne";"Hauptstr. 1\r\nHinterhaus";München\r\nE2;Noir;;Paris\r\n', ';'],
+    ['a;b\n1;2\n3;"cut in the mid', ';'],
+    ['a;b;c', ';'],
   ])('finds the delimiter of %j', (sample, d) => {
     expect(sniffDelimiter(sample)).toBe(d);
   });

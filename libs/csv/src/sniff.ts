@@ -84,28 +84,42 @@ export function assertTextual(head: Uint8Array, encoding: Encoding): void {
   }
 }
 
-/** Splits the first lines of a sample, ignoring delimiters inside quotes. */
-function countOutsideQuotes(line: string, d: string): number {
-  let n = 0;
+/**
+ * How many times each delimiter splits each of the sample's first records, outside quotes. A record ends at a
+ * line break outside quotes, so a quoted field that holds one (an address typed on two lines) stays in its
+ * record; blank lines are skipped, and a last record the sample ends inside is left out when there are others.
+ */
+function delimiterCounts(sample: string, records = 20): Record<Delimiter, number>[] {
+  const fresh = () => ({ ',': 0, ';': 0, '\t': 0, '|': 0 });
+  const counted: Record<Delimiter, number>[] = [];
+  let counts = fresh();
   let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === d && !quoted) n++;
+  let blank = true;
+  for (const ch of sample) {
+    if (ch === '"') {
+      quoted = !quoted;
+      blank = false;
+    } else if (!quoted && (ch === '\n' || ch === '\r')) {
+      if (!blank) counted.push(counts);
+      if (counted.length === records) return counted;
+      counts = fresh();
+      blank = true;
+    } else {
+      if (!quoted && ch in counts) counts[ch as Delimiter]++;
+      if (blank && ch.trim() !== '') blank = false;
+    }
   }
-  return n;
+  if (!blank && counted.length === 0) counted.push(counts);
+  return counted;
 }
 
-/** The delimiter that splits the first lines most consistently (`,` when none does). */
+/** The delimiter that splits the first records most consistently (`,` when none does). */
 export function sniffDelimiter(sample: string): Delimiter {
-  const lines = sample
-    .split(/\r\n|\n|\r/)
-    .filter((l) => l.trim() !== '')
-    .slice(0, 20);
-  if (lines.length > 1 && !/\r\n|\n|\r/.test(sample.slice(sample.lastIndexOf(lines.at(-1)!)))) lines.pop();
+  const records = delimiterCounts(sample);
   let best: Delimiter = ',';
   let bestScore = 0;
   for (const d of DELIMITERS) {
-    const counts = lines.map((l) => countOutsideQuotes(l, d));
+    const counts = records.map((r) => r[d]);
     const min = Math.min(...counts);
     const score = min > 0 ? min * 10 + counts.filter((c) => c === counts[0]).length : 0;
     if (score > bestScore) {
