@@ -113,6 +113,10 @@ export function parseCell(field: ScalarField, v: string, separator: string): Cel
 /**
  * A cell's value, trimmed, as it was stored where an export made it formula-safe (see unescapeCell): from a CSV
  * export, or from one a spreadsheet saved as a workbook. A workbook export writes values as text cells, with an
- * apostrophe more only where this takes one off (see textCell).
+ * apostrophe more only where this takes one off (see textCell). A line break inside a cell is kept as one LF,
+ * however the file wrote it: a CRLF one (a file saved on Windows) was refused as a control character.
  */
-export const cellAt = (fields: string[], i: number) => unescapeCell((fields[i] ?? '').trim());
+export function cellAt(fields: string[], i: number): string {
+  const v = unescapeCell((fields[i] ?? '').trim());
+  return v.includes('\r') ? v.replace(/\r\n?/g, '\n') : v;
+}

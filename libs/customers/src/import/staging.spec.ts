@@ -24,6 +24,14 @@ describe('RowStager', () => {
     expect(row.billing_clear).toBeNull();
   });
 
+  it('keeps a line break in a cell as one LF, however the file wrote it', () => {
+    const row = stage(['C1', 'Acme\r\nLtd', 'Hauptstr. 1\r\nHinterhaus', 'Old\rTown', '', '']);
+    expect([row.name, JSON.parse(row.billing_set!)]).toEqual([
+      'Acme\nLtd',
+      { line1: 'Hauptstr. 1\nHinterhaus', city: 'Old\nTown' },
+    ]);
+  });
+
   it('leaves blank parts out with blank=ignore and lists them to clear with blank=clear', () => {
     const ignore = stage(['C1', 'Acme', '', 'Leeds', '', '']);
     expect(JSON.parse(ignore.billing_set!)).toEqual({ city: 'Leeds' });
