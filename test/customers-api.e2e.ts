@@ -56,6 +56,9 @@ describe('customers', () => {
     });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ number: 'A-100', name: 'Acme Deli', customFields: { zone: 'Z' } });
+    // A line break from an HTML form (CRLF) is kept as one LF, as an import keeps one from a Windows file.
+    const twoLines = await staff.patch('/v1/customers/A-100', { addresses: { billing: { line1: 'Unit 2\r\nRear' } } });
+    expect([twoLines.status, twoLines.body.addresses.billing.line1]).toEqual([200, 'Unit 2\nRear']);
     expect((await staff.get('/v1/customers/A-1')).status).toBe(404);
     const changes = await staff.get('/v1/customers/A-100/number-changes');
     expect(changes.body.items).toEqual([{ from: 'A-1', to: 'A-100', by: acme.userIds.staff, at: expect.any(String) }]);

@@ -25,6 +25,9 @@ export const LIST_SEPARATOR = '|';
 /** Multi-value cells are staged joined by U+001F, which a cell can't hold (control characters are refused). */
 export const VALUE_JOIN = '\u001f';
 
+/** A line break in a value is kept as one LF, however it came (CRLF from Windows files and HTML forms, or CR). */
+export const lfBreaks = (v: string): string => (v.includes('\r') ? v.replace(/\r\n?/g, '\n') : v);
+
 export type CellKind = 'text' | 'email' | 'enum' | 'bool' | 'time' | 'days' | 'labels' | 'code';
 
 export interface ScalarField {

@@ -1,4 +1,4 @@
-import { DAYS, type Day, LIST_SEPARATOR, type ScalarField, VALUE_JOIN, weekOrder } from '../fields';
+import { DAYS, type Day, LIST_SEPARATOR, lfBreaks, type ScalarField, VALUE_JOIN, weekOrder } from '../fields';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -116,7 +116,4 @@ export function parseCell(field: ScalarField, v: string, separator: string): Cel
  * apostrophe more only where this takes one off (see textCell). A line break inside a cell is kept as one LF,
  * however the file wrote it: a CRLF one (a file saved on Windows) was refused as a control character.
  */
-export function cellAt(fields: string[], i: number): string {
-  const v = unescapeCell((fields[i] ?? '').trim());
-  return v.includes('\r') ? v.replace(/\r\n?/g, '\n') : v;
-}
+export const cellAt = (fields: string[], i: number) => lfBreaks(unescapeCell((fields[i] ?? '').trim()));

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { CONTACT_SLOTS, CUSTOM_KEY, DAYS, LIST_SEPARATOR, OTHER_ADDRESS_LABEL_MAX } from '../fields';
+import { CONTACT_SLOTS, CUSTOM_KEY, DAYS, LIST_SEPARATOR, lfBreaks, OTHER_ADDRESS_LABEL_MAX } from '../fields';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const NO_CONTROL = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$/;
-const text = (max: number) => z.string().trim().max(max).regex(NO_CONTROL, 'contains a control character');
+const text = (max: number) =>
+  z.string().trim().overwrite(lfBreaks).max(max).regex(NO_CONTROL, 'contains a control character');
 const optionalText = (max: number) => text(max).nullable().optional();
 /** Labels and phones are written joined by LIST_SEPARATOR in exports, so they can't hold one. */
 const noPipe = (t: z.ZodString) => t.refine((v) => !v.includes(LIST_SEPARATOR), `can't contain ${LIST_SEPARATOR}`);
