@@ -4,8 +4,9 @@ import path from 'node:path';
 import { XLSX_LIMITS } from '@customer-hub/customers';
 import { createTestAccount, type TestAccount } from '@customer-hub/testing';
 import ExcelJS from 'exceljs';
+import request from 'supertest';
 import { importCustomers, storedCustomer } from './support/customers';
-import { createHarness, type Harness } from './support/harness';
+import { bearer, createHarness, type Harness } from './support/harness';
 
 let h: Harness;
 let acme: TestAccount;
@@ -120,6 +121,30 @@ describe('real customer files', () => {
       '3,E (customer_group),NOPE,no customer group has the code NOPE',
       '4,A (customer_number),L1,customer number L1 already appears on line 2; give each customer once',
     ]);
+  });
+
+  it('refuses a query parameter it does not know, before it reads the file or changes a customer', async () => {
+    for (const [query, key] of [
+      ['?validateonly=true', 'validateonly'],
+      ['?mode=create&blanks=clear', 'blanks'],
+    ]) {
+      const res = await request(h.app)
+        .post(`/v1/imports/customers${query}`)
+        .set(bearer(acme.tokens.admin))
+        .set('Content-Type', 'text/csv')
+        .send('customer_number,name\nQ1,Quay\n');
+      expect([res.status, res.body.error.details]).toEqual([
+        400,
+        [{ field: 'query', message: `Unrecognized key: "${key}"` }],
+      ]);
+    }
+    expect(await customer('Q1')).toBeUndefined();
+    // Its own parameters and the upload ones are known.
+    const { job } = await importFile(
+      'customer_number,name\nQ1,Quay\n',
+      '?mode=create&blank=clear&maxErrors=1&validateOnly=true',
+    );
+    expect(job.state).toBe('awaiting_commit');
   });
 
   it('refuses an Excel 97–2003 workbook (.xls) with what to do, not as binary noise', async () => {

@@ -48,6 +48,16 @@ describe('versions', () => {
   });
 
   it('validateOnly stops in awaiting_commit with counts; commit publishes the same upload once', async () => {
+    // A misspelt parameter is refused, not dropped: dropped, this upload would have been published at once.
+    const misspelt = await request(h.app)
+      .post('/v1/purchase-histories?validateonly=true')
+      .set(bearer(other.tokens.admin))
+      .set('Content-Type', 'text/csv')
+      .send('ref,code\nV1,A\n');
+    expect([misspelt.status, misspelt.body.error.details]).toEqual([
+      400,
+      [{ field: 'query', message: 'Unrecognized key: "validateonly"' }],
+    ]);
     const run = await up('ref,code\nV1,A\nV1,B\nV2,A\n', '?validateOnly=true');
     expect(run.state).toBe('awaiting_commit');
     expect(run.counts).toMatchObject({

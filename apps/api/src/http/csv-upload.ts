@@ -76,15 +76,21 @@ function fileNameOf(req: Request, given?: string): string | null {
   return m?.[1] ? decodeURIComponent(m[1]).slice(0, 255) : null;
 }
 
-/** Validates the query, streams the body into the file store, and returns the job params that read it. */
+/**
+ * Validates the query, streams the body into the file store, and returns the job params that read it. The query
+ * is these parameters and the route's own (`ownQuery`), and no other: an upload changes data, so a key it does
+ * not know is refused, not dropped (dropped, `validateonly=true` would apply the file at once).
+ */
 export async function receiveCsvUpload(
   req: Request,
   deps: ApiDeps,
   accountId: string,
   purpose: string,
-  extraTypes: string[] = [],
+  o: { extraTypes?: string[]; ownQuery?: z.ZodObject } = {},
 ): Promise<CsvReadParams> {
+  parseQuery(csvUploadQuery.extend(o.ownQuery?.shape ?? {}).strict(), req);
   const q = parseQuery(csvUploadQuery, req);
+  const extraTypes = o.extraTypes ?? [];
   const accepted = [...ACCEPTED, ...extraTypes];
   const limits = uploadLimits(deps, accountId, purpose);
   if (req.is('multipart/form-data')) {

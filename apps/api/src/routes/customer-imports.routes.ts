@@ -56,7 +56,10 @@ export const customerImportRoutes = defineRoutes([
     })(),
     async handler(req, res, deps) {
       const q = parseQuery(importQuery, req);
-      const csv = await receiveCsvUpload(req, deps, principalOf(req).accountId, 'customers', [XLSX_TYPE]);
+      const csv = await receiveCsvUpload(req, deps, principalOf(req).accountId, 'customers', {
+        extraTypes: [XLSX_TYPE],
+        ownQuery: importQuery,
+      });
       const xlsx =
         q.format === 'xlsx' || (q.format === undefined && (req.is(XLSX_TYPE) || /\.xlsx$/i.test(csv.fileName ?? '')));
       const params: CustomerImportParams = {
