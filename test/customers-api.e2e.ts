@@ -97,6 +97,10 @@ describe('customers', () => {
       (await admin.get(`/v1/customers?${q}`)).body.items.map((c: { number: string }) => c.number);
     expect(await names('group=TRADE')).toEqual(['L-1', 'L-3']);
     expect(await names('label=y')).toEqual(['L-2']);
+    // A misspelt filter is refused, not dropped (dropped, it listed every customer).
+    expect((await admin.get('/v1/customers?lable=y&serch=l')).body.error.details).toEqual([
+      { field: 'query', message: 'Unrecognized keys: "lable", "serch"' },
+    ]);
     expect(await names('search=lime')).toEqual(['L-2']);
     expect(await names('search=L-&updatedSince=2000-01-01T00:00:00Z')).toEqual(['L-1', 'L-2', 'L-3']);
     expect(await names('search=MANGO')).toEqual(['L-3']);

@@ -77,9 +77,8 @@ function fileNameOf(req: Request, given?: string): string | null {
 }
 
 /**
- * Validates the query, streams the body into the file store, and returns the job params that read it. The query
- * is these parameters and the route's own (`ownQuery`), and no other: an upload changes data, so a key it does
- * not know is refused, not dropped (dropped, `validateonly=true` would apply the file at once).
+ * Validates the query (these parameters and the route's own, `ownQuery`, and no other), streams the body into
+ * the file store, and returns the job params that read it.
  */
 export async function receiveCsvUpload(
   req: Request,
@@ -88,8 +87,7 @@ export async function receiveCsvUpload(
   purpose: string,
   o: { extraTypes?: string[]; ownQuery?: z.ZodObject } = {},
 ): Promise<CsvReadParams> {
-  parseQuery(csvUploadQuery.extend(o.ownQuery?.shape ?? {}).strict(), req);
-  const q = parseQuery(csvUploadQuery, req);
+  const q = parseQuery(csvUploadQuery, req, Object.keys(o.ownQuery?.shape ?? {}));
   const extraTypes = o.extraTypes ?? [];
   const accepted = [...ACCEPTED, ...extraTypes];
   const limits = uploadLimits(deps, accountId, purpose);

@@ -21,10 +21,33 @@ function issuesOf(err: z.ZodError, where: string) {
   return err.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
 }
 
-export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+/**
+ * The query as `schema` reads it. A key neither it nor `alsoKnown` (keys the route reads with another schema)
+ * knows is refused, as a JSON body's is: dropped, a misspelt filter listed everything and a misspelt
+ * `validateOnly` applied a file at once.
+ */
+export function parseQuery<S extends z.ZodObject>(
+  schema: S,
+  req: Request,
+  alsoKnown: readonly string[] = [],
+): z.infer<S> {
+  const known = new Set([...Object.keys(schema.shape), ...alsoKnown]);
+  const unknown = Object.keys(req.query).filter((k) => !known.has(k));
   const r = schema.safeParse(req.query, parseOptions);
-  if (!r.success)
-    throw new HttpError(400, 'invalid_query', 'Query parameters are not valid.', issuesOf(r.error, 'query'));
+  const issues = [
+    ...(unknown.length
+      ? [
+          {
+            field: 'query',
+            message: `Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((k) => `"${k}"`).join(', ')}`,
+          },
+        ]
+      : []),
+    ...(r.success ? [] : issuesOf(r.error, 'query')),
+  ];
+  if (!r.success || issues.length) {
+    throw new HttpError(400, 'invalid_query', 'Query parameters are not valid.', issues);
+  }
   return r.data;
 }
 

@@ -3,7 +3,7 @@ import { LIST_SEPARATOR, templateCsv, templateXlsx } from '@customer-hub/custome
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate';
 import { acceptJob } from '../http/accept-job';
-import { csvUploadDoc, receiveCsvUpload } from '../http/csv-upload';
+import { csvUploadDoc, csvUploadQuery, receiveCsvUpload } from '../http/csv-upload';
 import { queryParameters } from '../http/doc';
 import { defineRoutes } from '../http/route';
 import { parseQuery } from '../http/validate';
@@ -55,7 +55,7 @@ export const customerImportRoutes = defineRoutes([
       };
     })(),
     async handler(req, res, deps) {
-      const q = parseQuery(importQuery, req);
+      const q = parseQuery(importQuery, req, Object.keys(csvUploadQuery.shape));
       const csv = await receiveCsvUpload(req, deps, principalOf(req).accountId, 'customers', {
         extraTypes: [XLSX_TYPE],
         ownQuery: importQuery,
