@@ -25,6 +25,12 @@ const ticks = async (jobId: string) =>
 
 describe('a job end to end', () => {
   it('answers 202 with the job id, runs on a worker, reports progress and a downloadable file', async () => {
+    // A key it does not know is refused, in the body or (with a JSON body) in the query.
+    expect((await submit({ steps: 5, stpes: 2 })).body.error.details).toEqual([
+      { field: 'body', message: 'Unrecognized key: "stpes"' },
+    ]);
+    const queried = await request(h.app).post('/v1/diagnostics?steps=2').set(bearer(acme.tokens.admin)).send({});
+    expect(queried.body.error.details).toEqual([{ field: 'query', message: 'Unrecognized key: "steps"' }]);
     const res = await submit({ steps: 5, stepMs: 20 });
     expect(res.status).toBe(202);
     expect(res.body.jobId).toMatch(/^[0-9a-f-]{36}$/);

@@ -90,7 +90,7 @@ export function assertTextual(head: Uint8Array, encoding: Encoding): void {
  * record; blank lines are skipped, and a last record the sample ends inside is left out when there are others.
  */
 function delimiterCounts(sample: string, records = 20): Record<Delimiter, number>[] {
-  const fresh = () => ({ ',': 0, ';': 0, '\t': 0, '|': 0 });
+  const fresh = () => Object.fromEntries(DELIMITERS.map((d) => [d, 0])) as Record<Delimiter, number>;
   const counted: Record<Delimiter, number>[] = [];
   let counts = fresh();
   let quoted = false;

@@ -17,7 +17,7 @@ import { customerRefParam, json, jsonBody, listOf, pageOf, schema } from '../htt
 import { notFound } from '../http/errors';
 import { pageParameters, pageQuery } from '../http/page';
 import { defineRoutes } from '../http/route';
-import { parseBody, parseQuery } from '../http/validate';
+import { idParam, parseBody, parseQuery } from '../http/validate';
 
 const noteParam = { name: 'note', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const noteBody = z.object({ body: z.string().trim().min(1).max(10_000) }).strict();
@@ -31,7 +31,6 @@ const balanceAdjustment = z
     reason: z.string().trim().min(1).max(500),
   })
   .strict();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The live (not deleted) customer the path names, in the caller's account; 404 otherwise. */
 async function customerOf(req: Request, deps: ApiDeps) {
@@ -40,11 +39,7 @@ async function customerOf(req: Request, deps: ApiDeps) {
   return c;
 }
 
-const noteIdOf = (req: Request) => {
-  const id = String(req.params.note);
-  if (!UUID.test(id)) throw notFound('note');
-  return id;
-};
+const noteIdOf = (req: Request) => idParam(req, 'note', 'note');
 
 /** Ledger entries per page: most, default. The cursor is an entry's id. */
 const LEDGER_PAGE = [1000, 100] as const;

@@ -32,7 +32,7 @@ export const diagnosticRoutes = defineRoutes([
       ],
       requestBody: {
         content: {
-          'application/json': { schema: inputSchema(params) },
+          'application/json': { schema: inputSchema(params.strict()) },
           'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
           'text/csv': { schema: { type: 'string', format: 'binary' } },
         },
@@ -49,7 +49,9 @@ export const diagnosticRoutes = defineRoutes([
       idempotencyKeyOf(req); // refuse a bad key before taking an upload
       // A body that is not JSON is the file to stream through (req.is gives null when there is no body).
       const hasFile = req.is('application/json') === false;
-      const input = hasFile ? parseQuery(params, req) : parseBody(params, req);
+      // Parameters come in the query with a file, in the JSON body without one: each way, nothing else is taken.
+      if (!hasFile) parseQuery(z.object({}), req);
+      const input = hasFile ? parseQuery(params, req) : parseBody(params.strict(), req);
       const upload = hasFile ? await storeUpload(req, deps.files, uploadLimits(deps, p.accountId, 'diagnostic')) : null;
       await acceptJob(
         req,

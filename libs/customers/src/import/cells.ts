@@ -113,7 +113,7 @@ export function parseCell(field: ScalarField, v: string, separator: string): Cel
 /**
  * A cell's value, trimmed, as it was stored where an export made it formula-safe (see unescapeCell): from a CSV
  * export, or from one a spreadsheet saved as a workbook. A workbook export writes values as text cells, with an
- * apostrophe more only where this takes one off (see textCell). A line break inside a cell is kept as one LF,
- * however the file wrote it: a CRLF one (a file saved on Windows) was refused as a control character.
+ * apostrophe more only where this takes one off (see textCell). A line break inside a cell becomes one LF,
+ * however the file wrote it (CRLF in a file saved on Windows).
  */
 export const cellAt = (fields: string[], i: number) => lfBreaks(unescapeCell((fields[i] ?? '').trim()));
